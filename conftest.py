@@ -1,0 +1,3 @@
+"""Root test configuration: the shared infrastructure fixtures of servicekit."""
+
+pytest_plugins = ["servicekit.testing.plugin"]

@@ -1,0 +1,115 @@
+"""Integration event contracts of bizmall, each defined once by its publisher (SPEC §5).
+
+Importing this package registers every contract in ``EVENT_TYPES`` by its type
+name (the routing key), so a consumer parses any envelope with
+``EVENT_TYPES[envelope.type].model_validate(envelope.data)``.
+"""
+
+from bizmall_events.aggregate import AggregateEvent
+from bizmall_events.base import EVENT_TYPES, Envelope, IntegrationEvent
+from bizmall_events.billing import AccountTransferDecided, InvoiceIssued, InvoiceOverdue
+from bizmall_events.catalog import (
+    ActivationNoticeTiming,
+    BusinessDaysBeforeStart,
+    EarlyTerminationRule,
+    FixedTerminationFee,
+    NoTerminationFee,
+    OnActivation,
+    PlanSnapshot,
+    RemainingMonthsTerminationFee,
+    ServicePublished,
+    ServiceRetired,
+    ServiceSnapshot,
+    ServiceStatus,
+    ServiceUpdated,
+)
+from bizmall_events.identity import (
+    BlockingItem,
+    DocumentReviewed,
+    DocumentType,
+    MemberEmailChangeRequested,
+    MemberProfile,
+    MemberProfileChanged,
+    MemberRegistered,
+    MemberStatus,
+    MemberVerified,
+    PasswordResetRequested,
+    RegistrationAttemptedExisting,
+    WithdrawalDecided,
+)
+from bizmall_events.notification import InquiryAnswered, InquiryCategory
+from bizmall_events.ordering import (
+    ActivationNoticeDue,
+    ContractActivated,
+    ContractCancelled,
+    ContractTerms,
+    OrderAccepted,
+    OrderOnHold,
+    OrderPlaced,
+    OrderRejected,
+    OrderStatus,
+)
+from bizmall_events.values import (
+    EntityType,
+    Language,
+    LocalizedText,
+    PaymentMethod,
+    SealedToken,
+    ValueModel,
+    Version,
+    Yen,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "AccountTransferDecided",
+    "ActivationNoticeDue",
+    "ActivationNoticeTiming",
+    "AggregateEvent",
+    "BlockingItem",
+    "BusinessDaysBeforeStart",
+    "ContractActivated",
+    "ContractCancelled",
+    "ContractTerms",
+    "DocumentReviewed",
+    "DocumentType",
+    "EarlyTerminationRule",
+    "EntityType",
+    "Envelope",
+    "FixedTerminationFee",
+    "InquiryAnswered",
+    "InquiryCategory",
+    "IntegrationEvent",
+    "InvoiceIssued",
+    "InvoiceOverdue",
+    "Language",
+    "LocalizedText",
+    "MemberEmailChangeRequested",
+    "MemberProfile",
+    "MemberProfileChanged",
+    "MemberRegistered",
+    "MemberStatus",
+    "MemberVerified",
+    "NoTerminationFee",
+    "OnActivation",
+    "OrderAccepted",
+    "OrderOnHold",
+    "OrderPlaced",
+    "OrderRejected",
+    "OrderStatus",
+    "PasswordResetRequested",
+    "PaymentMethod",
+    "PlanSnapshot",
+    "RegistrationAttemptedExisting",
+    "RemainingMonthsTerminationFee",
+    "SealedToken",
+    "ServicePublished",
+    "ServiceRetired",
+    "ServiceSnapshot",
+    "ServiceStatus",
+    "ServiceUpdated",
+    "ValueModel",
+    "Version",
+    "WithdrawalDecided",
+    "Yen",
+]

@@ -1,0 +1,55 @@
+"""Building a service's HTTP app from its definition: the same wiring for all five."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from servicekit.auth import JWKSVerifier
+from servicekit.cli import ServiceDefinition
+from servicekit.health import amqp_check, database_check, redis_check
+from servicekit.ops import dead_letter_router
+from servicekit.settings import ServiceSettings
+from servicekit.web import create_service_app
+
+
+def service_app(
+    definition: ServiceDefinition,
+    settings: ServiceSettings | None,
+    *,
+    routers: Sequence[APIRouter],
+) -> FastAPI:
+    """The FastAPI app of a service: its routers, its DLQ ops routes, probes, auth, errors.
+
+    ``app.state.runtime`` holds the process resources; ``app.state.jwks_verifier``
+    verifies bearer tokens against identity's keys.
+    """
+    settings = settings or definition.settings_class()
+    runtime = definition.runtime(settings)
+    broker = amqp_check(settings.amqp_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await broker.close()
+            await app.state.jwks_verifier.close()
+            await runtime.close()
+
+    app = create_service_app(
+        settings=settings,
+        title=f"bizmall {definition.name}",
+        routers=[*routers, dead_letter_router(definition.name)],
+        readiness={
+            "database": database_check(runtime.engine),
+            "redis": redis_check(runtime.redis),
+            "broker": broker,
+        },
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.jwks_verifier = JWKSVerifier(settings.jwks_url)
+    return app

@@ -1,0 +1,95 @@
+"""Settings shared by every bizmall app.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix``
+(``IDENTITY_``, ``CATALOG_``, ...) and its own default database name, so a
+service reads ``IDENTITY_DATABASE_URL`` while the catalog reads
+``CATALOG_DATABASE_URL``. Every value has a default that works in local mode
+(``make dev``) with PostgreSQL, RabbitMQ and Redis on their standard ports.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Local-mode key for encrypting secret event fields. Compose and Kubernetes
+#: override it; it is only a default so that ``make dev`` needs no configuration.
+DEV_EVENT_SECRET_KEY = "ZGV2LW9ubHktYml6bWFsbC1ldmVudC1rZXktMzJiISE="
+
+#: Local-mode ports: one per app, the gateway on 8000.
+LOCAL_PORTS: dict[str, int] = {
+    "gateway": 8000,
+    "identity": 8001,
+    "catalog": 8002,
+    "ordering": 8003,
+    "billing": 8004,
+    "notification": 8005,
+}
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads (with its own prefix)."""
+
+    #: The service's name; subclasses set it (``identity``, ``catalog`` ...).
+    service_name: ClassVar[str] = "service"
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the service's own database (asyncpg driver).",
+    )
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL.",
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0", description="Redis URL.")
+    redis_namespace: str = Field(
+        default="bizmall",
+        description="Prefix of every Redis key (tests use a unique one per run).",
+    )
+    event_exchange: str = Field(
+        default="bizmall.events",
+        description="Name of the durable topic exchange all integration events go through.",
+    )
+    queue_prefix: str = Field(
+        default="bizmall",
+        description="Prefix of every queue this service declares (tests use a unique one).",
+    )
+    event_secret_key: str = Field(
+        default=DEV_EVENT_SECRET_KEY,
+        description="Fernet key encrypting secret event fields (tokens) for their consumer.",
+    )
+    jwks_url: str = Field(
+        default="http://127.0.0.1:8001/internal/jwks",
+        description="Where the identity service publishes its token signing keys.",
+    )
+    log_level: str = Field(default="INFO", description="Log level.")
+    host: str = Field(default="127.0.0.1", description="Address the HTTP API binds to.")
+    port: int = Field(default=0, description="Port the HTTP API binds to (0: the local default).")
+    workers: int = Field(default=1, description="Uvicorn worker processes of the HTTP API.")
+    retry_delays_ms: list[int] = Field(
+        default=[1_000, 5_000, 30_000, 120_000],
+        description="Delay tiers (ms) between attempts of a failing event handler.",
+    )
+    max_attempts: int = Field(
+        default=5,
+        description="Attempts of a failing event handler before the event is dead-lettered.",
+    )
+    outbox_poll_seconds: float = Field(
+        default=2.0,
+        description="Fallback poll of the outbox relay; commits wake it at once via NOTIFY.",
+    )
+    http_timeout_seconds: float = Field(
+        default=3.0, description="Timeout of synchronous calls to other services."
+    )
+
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.database_url = (
+                f"postgresql+asyncpg://postgres@127.0.0.1:5432/bizmall_{self.service_name}"
+            )
+        if not self.port:
+            self.port = LOCAL_PORTS.get(self.service_name, 8080)

@@ -1,0 +1,1 @@
+"""Test support for bizmall: real servers, isolated per run."""

@@ -1,0 +1,12 @@
+"""The composition root of the billing service: what it runs and what it consumes."""
+
+from billing.config import Settings
+from billing.entrypoints.subscriptions import subscriptions
+from servicekit.cli import ServiceDefinition
+
+SERVICE = ServiceDefinition(
+    name="billing",
+    settings_class=Settings,
+    app_factory="billing.entrypoints.app:create_app",
+    subscriptions=subscriptions,
+)

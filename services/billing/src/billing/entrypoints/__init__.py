@@ -1,0 +1,1 @@
+"""Entry points of the billing service: the HTTP app and the event subscriptions."""

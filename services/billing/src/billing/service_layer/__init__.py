@@ -1,0 +1,1 @@
+"""Use cases of the billing service: command and event handlers, unit of work."""

@@ -1,0 +1,1 @@
+"""The bizmall catalog service."""

@@ -1,0 +1,1 @@
+"""Adapters of the catalog service: tables, repositories, outbound clients."""

@@ -1,0 +1,5 @@
+"""HTTP routers of the catalog service (each with the public path the gateway exposes)."""
+
+from fastapi import APIRouter
+
+ROUTERS: list[APIRouter] = []

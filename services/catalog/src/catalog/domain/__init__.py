@@ -1,0 +1,1 @@
+"""Domain model of the catalog service: rules and aggregates, no I/O."""

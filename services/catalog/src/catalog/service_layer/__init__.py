@@ -1,0 +1,1 @@
+"""Use cases of the catalog service: command and event handlers, unit of work."""

@@ -1,0 +1,10 @@
+"""The catalog service runs on the platform: migrations apply, probes answer, DLQ is ops-only."""
+
+from typing import Any
+
+from catalog.bootstrap import SERVICE
+from servicekit.testing.service import check_service_platform
+
+
+async def test_catalog_migrates_and_answers_probes(infra: Any, token_issuer: Any) -> None:
+    await check_service_platform(SERVICE, infra, token_issuer)

@@ -1,0 +1,1 @@
+"""The bizmall identity service."""

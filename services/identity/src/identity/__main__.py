@@ -1,0 +1,9 @@
+"""`python -m identity api|worker|migrate|seed`."""
+
+import sys
+
+from identity.bootstrap import SERVICE
+from servicekit.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(SERVICE))

@@ -1,0 +1,1 @@
+"""Domain model of the identity service: rules and aggregates, no I/O."""

@@ -1,0 +1,1 @@
+"""Entry points of the identity service: the HTTP app and the event subscriptions."""

@@ -1,0 +1,13 @@
+"""The identity service's HTTP app."""
+
+from fastapi import FastAPI
+
+from identity.api import ROUTERS
+from identity.bootstrap import SERVICE
+from identity.config import Settings
+from servicekit.service import service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app (uvicorn calls this with no argument: settings come from the env)."""
+    return service_app(SERVICE, settings, routers=ROUTERS)

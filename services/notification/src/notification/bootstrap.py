@@ -1,0 +1,12 @@
+"""The composition root of the notification service: what it runs and what it consumes."""
+
+from notification.config import Settings
+from notification.entrypoints.subscriptions import subscriptions
+from servicekit.cli import ServiceDefinition
+
+SERVICE = ServiceDefinition(
+    name="notification",
+    settings_class=Settings,
+    app_factory="notification.entrypoints.app:create_app",
+    subscriptions=subscriptions,
+)

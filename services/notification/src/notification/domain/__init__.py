@@ -1,0 +1,1 @@
+"""Domain model of the notification service: rules and aggregates, no I/O."""

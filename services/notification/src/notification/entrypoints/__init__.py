@@ -1,0 +1,1 @@
+"""Entry points of the notification service: the HTTP app and the event subscriptions."""

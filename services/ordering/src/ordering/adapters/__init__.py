@@ -1,0 +1,1 @@
+"""Adapters of the ordering service: tables, repositories, outbound clients."""

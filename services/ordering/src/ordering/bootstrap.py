@@ -1,0 +1,12 @@
+"""The composition root of the ordering service: what it runs and what it consumes."""
+
+from ordering.config import Settings
+from ordering.entrypoints.subscriptions import subscriptions
+from servicekit.cli import ServiceDefinition
+
+SERVICE = ServiceDefinition(
+    name="ordering",
+    settings_class=Settings,
+    app_factory="ordering.entrypoints.app:create_app",
+    subscriptions=subscriptions,
+)

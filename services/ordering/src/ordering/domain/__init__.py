@@ -1,0 +1,1 @@
+"""Domain model of the ordering service: rules and aggregates, no I/O."""

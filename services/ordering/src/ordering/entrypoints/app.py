@@ -1,0 +1,13 @@
+"""The ordering service's HTTP app."""
+
+from fastapi import FastAPI
+
+from ordering.api import ROUTERS
+from ordering.bootstrap import SERVICE
+from ordering.config import Settings
+from servicekit.service import service_app
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app (uvicorn calls this with no argument: settings come from the env)."""
+    return service_app(SERVICE, settings, routers=ROUTERS)

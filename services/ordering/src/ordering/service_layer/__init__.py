@@ -1,0 +1,1 @@
+"""Use cases of the ordering service: command and event handlers, unit of work."""
