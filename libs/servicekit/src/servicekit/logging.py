@@ -45,6 +45,7 @@ _SECRET_TEXT = re.compile(
 _QUIET_LOGGERS = ("sqlalchemy.engine", "aiormq", "aio_pika", "asyncio", "httpx", "httpcore")
 
 _service_name = "service"
+_configured = False
 
 
 def scrub_text(text: str) -> str:
@@ -141,8 +142,9 @@ def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -
     replaces the previous set-up. ``json=False`` renders coloured console
     lines for local development, with the same redaction.
     """
-    global _service_name
+    global _service_name, _configured
     _service_name = service
+    _configured = True
 
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -196,6 +198,16 @@ def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+def ensure_logging(service: str, level: str = "INFO") -> None:
+    """Configure logging unless this process already did.
+
+    App factories call it: uvicorn's worker processes (``WORKERS`` > 1) import
+    the factory without running the CLI that configured the parent.
+    """
+    if not _configured:
+        configure_logging(service, level)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

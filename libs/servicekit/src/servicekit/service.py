@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from servicekit.auth import JWKSVerifier
 from servicekit.cli import ServiceDefinition
 from servicekit.health import amqp_check, database_check, redis_check
+from servicekit.logging import ensure_logging
 from servicekit.ops import dead_letter_router
 from servicekit.settings import ServiceSettings
 from servicekit.web import create_service_app
@@ -27,6 +28,7 @@ def service_app(
     verifies bearer tokens against identity's keys.
     """
     settings = settings or definition.settings_class()
+    ensure_logging(definition.name, settings.log_level)
     runtime = definition.runtime(settings)
     broker = amqp_check(settings.amqp_url)
 
