@@ -2,4 +2,6 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from catalog.api import ops, public
+
+ROUTERS: list[APIRouter] = [public.router, ops.router]

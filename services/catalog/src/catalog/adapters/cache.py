@@ -1,0 +1,82 @@
+"""The Redis cache of the public catalog reads.
+
+Entries are keyed under a generation number; an ops change bumps the
+generation after its commit, so every earlier entry is unreachable at once
+(and expires by its TTL). A reader that raced the change may store a stale
+answer, but under the old generation, which nobody reads any more.
+
+Redis holds copies only: when it fails, reads go to the database and a failed
+bump leaves entries to expire within ``ttl_seconds``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from servicekit.logging import get_logger
+from servicekit.redis import Namespaced
+
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CachedBody:
+    """A serialised answer and its entity tag."""
+
+    body: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> CachedBody:
+        """``body`` with a strong ETag derived from its bytes."""
+        return cls(body=body, etag=f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
+
+
+class LineupCache:
+    """Cached public answers (``name`` is the request, e.g. its path and query)."""
+
+    def __init__(self, redis: Any, namespace: str, *, ttl_seconds: int = 300) -> None:
+        self._redis = redis
+        self._keys = Namespaced(namespace)
+        self._ttl = ttl_seconds
+
+    async def _generation(self) -> bytes:
+        value = await self._redis.get(self._keys("catalog", "generation"))
+        return value or b"0"
+
+    async def get(self, name: str) -> CachedBody | None:
+        """The cached answer for ``name`` in the current generation, if any."""
+        try:
+            generation = await self._generation()
+            entry = await self._redis.hmget(self._entry_key(generation, name), "body", "etag")
+        except RedisError as exc:
+            _log.warning("catalog cache unavailable", error=str(exc))
+            return None
+        if entry[0] is None or entry[1] is None:
+            return None
+        return CachedBody(body=entry[0], etag=entry[1].decode())
+
+    async def put(self, name: str, answer: CachedBody) -> None:
+        """Store ``answer`` for ``name`` in the current generation."""
+        try:
+            key = self._entry_key(await self._generation(), name)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hset(key, mapping={"body": answer.body, "etag": answer.etag})
+                pipe.expire(key, self._ttl)
+                await pipe.execute()
+        except RedisError as exc:
+            _log.warning("catalog cache unavailable", error=str(exc))
+
+    async def invalidate(self) -> None:
+        """Make every cached answer unreachable (call after an ops change committed)."""
+        try:
+            await self._redis.incr(self._keys("catalog", "generation"))
+        except RedisError as exc:
+            _log.warning("catalog cache not invalidated; entries expire by TTL", error=str(exc))
+
+    def _entry_key(self, generation: bytes, name: str) -> str:
+        return self._keys("catalog", "public", generation.decode(), name)

@@ -1,0 +1,40 @@
+"""Cached, revalidatable answers: ETag, Cache-Control and 304 (RFC 9110 §13)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Request, Response
+
+from catalog.adapters.cache import CachedBody, LineupCache
+
+#: Browsers and the gateway may reuse an answer briefly, then must revalidate:
+#: the lineup can change without notice (R28), but not every second.
+PUBLIC_CACHE_CONTROL = "public, max-age=30"
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    # Weak comparison, as RFC 9110 prescribes for If-None-Match.
+    return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
+
+
+async def cached_answer(
+    request: Request,
+    cache: LineupCache,
+    name: str,
+    render: Callable[[], Awaitable[bytes]],
+) -> Response:
+    """The answer for ``name``: from the cache, else rendered and cached; 304 when the
+    client's ``If-None-Match`` already holds it."""
+    answer = await cache.get(name)
+    if answer is None:
+        answer = CachedBody.of(await render())
+        await cache.put(name, answer)
+    headers = {"ETag": answer.etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
+    if _matches(request.headers.get("if-none-match"), answer.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=answer.body, media_type="application/json", headers=headers)

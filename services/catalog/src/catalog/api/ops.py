@@ -1,0 +1,188 @@
+"""Ops management of the lineup (R28) under ``/api/v1/ops/catalog/services``.
+
+Every change makes a new service version, is audited (R29) and — once the
+service has been published — announced with the full snapshot. The public
+cache is invalidated after each commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from bizmall_events.catalog import ServiceSnapshot
+from catalog.adapters.repository import InvalidCursor
+from catalog.api.deps import CacheDep, UowDep
+from catalog.api.errors import invalid_cursor, problem_of, service_not_found, version_not_found
+from catalog.api.views import (
+    NewPlanInput,
+    OpsServicePage,
+    PlanInput,
+    ServiceInput,
+    ServicePatch,
+    ServiceView,
+)
+from catalog.domain.model import InvalidServiceTerms, ServiceRuleViolation
+from catalog.domain.order_fields import InvalidOrderFields
+from catalog.service_layer import handlers
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from servicekit.auth import OpsOnly
+
+router = APIRouter(prefix="/api/v1/ops/catalog/services", tags=["ops: catalog"])
+
+
+async def _run(
+    uow: CatalogUnitOfWork,
+    cache: CacheDep,
+    service_id: uuid.UUID,
+    command: Callable[[CatalogUnitOfWork], Awaitable[ServiceSnapshot]],
+) -> ServiceView:
+    try:
+        async with uow:
+            snapshot = await command(uow)
+    except handlers.ServiceNotFound:
+        raise service_not_found(service_id) from None
+    except (InvalidOrderFields, InvalidServiceTerms, ServiceRuleViolation) as exc:
+        raise problem_of(exc) from None
+    await cache.invalidate()
+    return ServiceView.of(snapshot)
+
+
+@router.get("", response_model=OpsServicePage)
+async def list_all(
+    ops: OpsOnly,
+    uow: UowDep,
+    status: Literal["draft", "published", "retired"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> OpsServicePage:
+    """Every service in any state (or one ``status``), by slug."""
+    statuses = (status,) if status else ("draft", "published", "retired")
+    async with uow:
+        try:
+            page = await uow.services.lineup(
+                statuses=statuses, category=None, query=None, limit=limit, cursor=cursor
+            )
+        except InvalidCursor:
+            raise invalid_cursor() from None
+    return OpsServicePage(
+        items=[ServiceView.of(s) for s in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{service_id}", response_model=ServiceView)
+async def get_current(ops: OpsOnly, uow: UowDep, service_id: uuid.UUID) -> ServiceView:
+    """A service's latest version, drafts included."""
+    async with uow:
+        snapshot = await uow.services.current(service_id)
+    if snapshot is None:
+        raise service_not_found(service_id)
+    return ServiceView.of(snapshot)
+
+
+@router.get("/{service_id}/versions/{version}", response_model=ServiceView)
+async def get_version(
+    ops: OpsOnly, uow: UowDep, service_id: uuid.UUID, version: Annotated[int, Path(ge=1)]
+) -> ServiceView:
+    """Any stored version, drafts included."""
+    async with uow:
+        snapshot = await uow.services.version(service_id, version)
+    if snapshot is None:
+        raise version_not_found()
+    return ServiceView.of(snapshot)
+
+
+@router.post("", response_model=ServiceView, status_code=201)
+async def create(ops: OpsOnly, uow: UowDep, cache: CacheDep, body: ServiceInput) -> ServiceView:
+    """Create a draft service (version 1)."""
+    return await _run(
+        uow,
+        cache,
+        body.id,
+        lambda u: handlers.create_service(
+            u,
+            actor=ops.subject,
+            service_id=body.id,
+            slug=body.slug,
+            terms=body.terms(),
+            plans=[p.as_new_plan() for p in body.plans],
+        ),
+    )
+
+
+@router.patch("/{service_id}", response_model=ServiceView)
+async def update(
+    ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID, body: ServicePatch
+) -> ServiceView:
+    """Edit a service's terms: a new version."""
+    return await _run(
+        uow,
+        cache,
+        service_id,
+        lambda u: handlers.update_service(u, service_id, actor=ops.subject, changes=body.changes()),
+    )
+
+
+@router.post("/{service_id}/publish", response_model=ServiceView)
+async def publish(ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID) -> ServiceView:
+    """Put a draft or retired service on sale."""
+    return await _run(
+        uow, cache, service_id, lambda u: handlers.publish_service(u, service_id, actor=ops.subject)
+    )
+
+
+@router.post("/{service_id}/retire", response_model=ServiceView)
+async def retire(ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID) -> ServiceView:
+    """Take a service off sale; its versions stay readable."""
+    return await _run(
+        uow, cache, service_id, lambda u: handlers.retire_service(u, service_id, actor=ops.subject)
+    )
+
+
+@router.post("/{service_id}/plans", response_model=ServiceView, status_code=201)
+async def add_plan(
+    ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID, body: NewPlanInput
+) -> ServiceView:
+    """Add a plan: a new service version."""
+    return await _run(
+        uow,
+        cache,
+        service_id,
+        lambda u: handlers.add_plan(u, service_id, actor=ops.subject, plan=body.as_new_plan()),
+    )
+
+
+@router.put("/{service_id}/plans/{plan_id}", response_model=ServiceView)
+async def change_plan(
+    ops: OpsOnly,
+    uow: UowDep,
+    cache: CacheDep,
+    service_id: uuid.UUID,
+    plan_id: uuid.UUID,
+    body: PlanInput,
+) -> ServiceView:
+    """Change a plan's name or fees: new plan version ids, the old ones stay readable."""
+    return await _run(
+        uow,
+        cache,
+        service_id,
+        lambda u: handlers.change_plan(
+            u, service_id, actor=ops.subject, plan=body.as_plan(plan_id)
+        ),
+    )
+
+
+@router.delete("/{service_id}/plans/{plan_id}", response_model=ServiceView)
+async def remove_plan(
+    ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID, plan_id: uuid.UUID
+) -> ServiceView:
+    """Stop offering a plan: a new service version without it."""
+    return await _run(
+        uow,
+        cache,
+        service_id,
+        lambda u: handlers.remove_plan(u, service_id, actor=ops.subject, plan_id=plan_id),
+    )

@@ -1,0 +1,136 @@
+"""The public catalog: the lineup, one service, its versions and its order calendar.
+
+Visibility: the lineup lists published services only. ``GET
+/services/{id}`` answers published and retired services (a retired one says
+``"status": "retired"``, so order history can still show what was bought) but
+never drafts. ``GET /services/{id}/versions/{version}`` answers any version
+that was published or retired — it stays readable after the service is
+retired, because orders point at it (R28) — and never a draft version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from bizmall_events.catalog import ServiceSnapshot
+from catalog.adapters.repository import InvalidCursor
+from catalog.api.deps import CacheDep, ClockDep, RuntimeDep
+from catalog.api.errors import invalid_cursor, service_not_found, version_not_found
+from catalog.api.http_cache import cached_answer
+from catalog.api.views import ServicePage, ServiceSummary, ServiceView, StartDatesView
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from jpcalendar import DEFAULT_MONTHS, MAX_MONTHS, selectable_start_dates
+from servicekit.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1/services", tags=["catalog"])
+
+_VISIBLE = ("published", "retired")
+
+
+async def _visible_service(runtime: Runtime, service_id: uuid.UUID) -> ServiceSnapshot:
+    async with runtime.uow() as uow:
+        assert isinstance(uow, CatalogUnitOfWork)
+        snapshot = await uow.services.current(service_id)
+    if snapshot is None or snapshot.status not in _VISIBLE:
+        raise service_not_found(service_id)
+    return snapshot
+
+
+@router.get("", response_model=ServicePage)
+async def list_services(
+    request: Request,
+    runtime: RuntimeDep,
+    cache: CacheDep,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Text in names and descriptions")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The published lineup, by slug; filter by ``category``, search ``q`` (ja and en)."""
+    query = (q or "").strip() or None
+    request_key = "\x1f".join((category or "", query or "", str(limit), cursor or ""))
+    name = "lineup:" + hashlib.blake2b(request_key.encode(), digest_size=16).hexdigest()
+
+    async def render() -> bytes:
+        async with runtime.uow() as uow:
+            assert isinstance(uow, CatalogUnitOfWork)
+            try:
+                page = await uow.services.lineup(
+                    statuses=("published",),
+                    category=category,
+                    query=query,
+                    limit=limit,
+                    cursor=cursor,
+                )
+            except InvalidCursor:
+                raise invalid_cursor() from None
+        body = ServicePage(
+            items=[ServiceSummary.of(s) for s in page.items], next_cursor=page.next_cursor
+        )
+        return body.model_dump_json().encode()
+
+    return await cached_answer(request, cache, name, render)
+
+
+@router.get("/{service_id}", response_model=ServiceView)
+async def get_service(
+    request: Request, runtime: RuntimeDep, cache: CacheDep, service_id: uuid.UUID
+) -> Response:
+    """One service's current version with plans and order rules."""
+
+    async def render() -> bytes:
+        return (
+            ServiceView.of(await _visible_service(runtime, service_id)).model_dump_json().encode()
+        )
+
+    return await cached_answer(request, cache, f"service:{service_id}", render)
+
+
+@router.get("/{service_id}/versions/{version}", response_model=ServiceView)
+async def get_service_version(
+    request: Request,
+    runtime: RuntimeDep,
+    cache: CacheDep,
+    service_id: uuid.UUID,
+    version: Annotated[int, Path(ge=1)],
+) -> Response:
+    """One past or current version, readable even after the service was retired (R28)."""
+
+    async def render() -> bytes:
+        async with runtime.uow() as uow:
+            assert isinstance(uow, CatalogUnitOfWork)
+            snapshot = await uow.services.version(service_id, version)
+        if snapshot is None or snapshot.status not in _VISIBLE:
+            raise version_not_found()
+        return ServiceView.of(snapshot).model_dump_json().encode()
+
+    return await cached_answer(request, cache, f"version:{service_id}:{version}", render)
+
+
+@router.get("/{service_id}/start-dates", response_model=StartDatesView)
+async def start_dates(
+    runtime: RuntimeDep,
+    now: ClockDep,
+    service_id: uuid.UUID,
+    response: Response,
+    months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = DEFAULT_MONTHS,
+) -> StartDatesView:
+    """The selectable start dates of a published service (R17), earliest first."""
+    snapshot = await _visible_service(runtime, service_id)
+    if snapshot.status != "published":
+        raise service_not_found(service_id)
+    calendar = selectable_start_dates(now(), snapshot.lead_time_business_days, months)
+    # The answer turns over at the 13:00 cut-off; never reuse it unrevalidated.
+    response.headers["Cache-Control"] = "no-cache"
+    return StartDatesView(
+        earliest=calendar.earliest,
+        dates=list(calendar.dates),
+        cutoff=calendar.cutoff,
+        effective_order_date=calendar.effective_order_date,
+    )
