@@ -1,6 +1,7 @@
 """The composition root of the ordering service: what it runs and what it consumes."""
 
 from ordering.config import Settings
+from ordering.entrypoints.jobs import jobs
 from ordering.entrypoints.subscriptions import subscriptions
 from servicekit.cli import ServiceDefinition
 
@@ -9,4 +10,5 @@ SERVICE = ServiceDefinition(
     settings_class=Settings,
     app_factory="ordering.entrypoints.app:create_app",
     subscriptions=subscriptions,
+    jobs=jobs,
 )

@@ -2,4 +2,6 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from ordering.api import contracts, internal, ops, orders
+
+ROUTERS: list[APIRouter] = [orders.router, contracts.router, ops.router, internal.router]

@@ -1,0 +1,34 @@
+"""Dependencies shared by the ordering routers: runtime, settings, clock, paging."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from ordering.config import Settings
+from ordering.service_layer.clock import Clock, clock_of
+from servicekit.problems import Problem
+from servicekit.runtime import Runtime
+
+
+def _runtime(request: Request) -> Runtime:
+    return cast(Runtime, request.app.state.runtime)
+
+
+def _settings(request: Request) -> Settings:
+    return cast(Settings, _runtime(request).settings)
+
+
+def _clock(request: Request) -> Clock:
+    return clock_of(_runtime(request))
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+def invalid_cursor() -> Problem:
+    """The 422 of a cursor this service did not hand out."""
+    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")

@@ -1,0 +1,234 @@
+"""Placing an order: ``POST /api/v1/orders`` (R4, R12–R14, R16, R17, R28).
+
+Validation runs on the local copies only; the order, its idempotency key and
+its ``ordering.order.placed`` event commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bizmall_events import ContractTerms, ServiceSnapshot
+from ordering.adapters import repository
+from ordering.config import Settings
+from ordering.domain.order import Order
+from ordering.domain.placement import ContactCenter, OrderRequest, check_order
+from ordering.service_layer import events
+from ordering.service_layer.clock import Clock
+from servicekit.auth import Principal
+from servicekit.problems import Problem
+from servicekit.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PlaceOrder:
+    """The command: what the member sent, and the optional Idempotency-Key."""
+
+    service_id: uuid.UUID
+    plan_id: uuid.UUID
+    quantity: int
+    desired_start_date: date
+    options: dict[str, Any]
+    plan_version_id: uuid.UUID | None = None
+    idempotency_key: str | None = None
+
+    def body_hash(self) -> str:
+        """A digest of the body (not the key): the same key must come with the same body."""
+        body = {
+            "service_id": str(self.service_id),
+            "plan_id": str(self.plan_id),
+            "quantity": self.quantity,
+            "desired_start_date": self.desired_start_date.isoformat(),
+            "options": self.options,
+            "plan_version_id": str(self.plan_version_id) if self.plan_version_id else None,
+        }
+        return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The order, and whether it was created by an earlier request with the same key."""
+
+    order: Order
+    replayed: bool
+
+
+def contact_center(settings: Settings) -> ContactCenter:
+    """The contact center's details from settings (R14, R20)."""
+    return ContactCenter(
+        phone=settings.contact_center_phone,
+        hours_ja=settings.contact_center_hours_ja,
+        hours_en=settings.contact_center_hours_en,
+    )
+
+
+def member_id_of(principal: Principal) -> uuid.UUID:
+    """The member id of a token's subject (403 for a subject that is not a member)."""
+    try:
+        return uuid.UUID(principal.subject)
+    except ValueError:
+        raise Problem(
+            403,
+            "auth.not_a_member",
+            ja="会員としてログインしてください。",
+            en="Only members may do this.",
+        ) from None
+
+
+async def place_order(
+    command: PlaceOrder,
+    *,
+    principal: Principal,
+    uow: UnitOfWork,
+    settings: Settings,
+    clock: Clock,
+) -> Placed:
+    """Validate and store the order, or answer the earlier order of the same key.
+
+    Raises :class:`Problem`: 422 ``order.invalid`` listing every broken rule;
+    409 ``order.plan_version_outdated``; 422 ``order.idempotency_key_reused``.
+    """
+    member_id = member_id_of(principal)
+    now = clock()
+    session = uow.session
+    if command.idempotency_key is not None:
+        earlier = await repository.claim_request_key(
+            session=session,
+            member_id=member_id,
+            key=command.idempotency_key,
+            body_hash=command.body_hash(),
+            now=now,
+            expired_before=now - timedelta(hours=settings.idempotency_window_hours),
+        )
+        if earlier is not None:
+            return await _replay(earlier.body_hash, earlier.order_id, command, session=session)
+
+    snapshot = await repository.current_service(session=session, service_id=command.service_id)
+    copy = await repository.member(session=session, member_id=member_id)
+    if copy is not None and copy.withdrawn:
+        raise Problem(
+            403, "member.withdrawn", ja="退会済みの会員です。", en="The member has withdrawn."
+        )
+    # Identity's events may not have arrived yet for a member ordering right
+    # after registration; the token's claims say the same, signed by identity.
+    entity_type = copy.entity_type if copy is not None else principal.entity_type
+    _check_plan_version(snapshot, command)
+    request = OrderRequest(
+        plan_id=command.plan_id,
+        quantity=command.quantity,
+        desired_start_date=command.desired_start_date,
+        options=command.options,
+    )
+    violations = check_order(
+        snapshot, request, entity_type=entity_type, now=now, contact=contact_center(settings)
+    )
+    if violations:
+        raise Problem(
+            422,
+            "order.invalid",
+            ja="".join(v.ja for v in violations),
+            en=" ".join(v.en for v in violations),
+            errors=[v.as_error() for v in violations],
+        )
+    assert snapshot is not None
+
+    awaiting_documents = False
+    if entity_type == "sole_proprietor":
+        await repository.lock_member(session=session, member_id=member_id)
+        approved = await repository.has_approved_document(session=session, member_id=member_id)
+        awaiting_documents = not approved
+    order = _new_order(snapshot, command, member_id=member_id, now=now, awaiting=awaiting_documents)
+    await repository.add_order(session=session, order=order)
+    if command.idempotency_key is not None:
+        await repository.bind_request_key(
+            session=session, member_id=member_id, key=command.idempotency_key, order_id=order.id
+        )
+    uow.publish(events.order_placed(order))
+    await uow.commit()
+    return Placed(order=order, replayed=False)
+
+
+async def _replay(
+    body_hash: str, order_id: uuid.UUID | None, command: PlaceOrder, *, session: AsyncSession
+) -> Placed:
+    if body_hash != command.body_hash():
+        raise Problem(
+            422,
+            "order.idempotency_key_reused",
+            ja="この Idempotency-Key は別の内容のご注文に使われています。",
+            en="This Idempotency-Key was already used with a different request body.",
+        )
+    # The key's row commits only together with its order, so a live key has one.
+    assert order_id is not None
+    order = await repository.get_order(session=session, order_id=order_id)
+    assert order is not None
+    return Placed(order=order, replayed=True)
+
+
+def _check_plan_version(snapshot: ServiceSnapshot | None, command: PlaceOrder) -> None:
+    # A member must never pay a price they did not see: a stale plan version is
+    # a conflict to reload, not a field to correct, so it is answered first.
+    if command.plan_version_id is None or snapshot is None or snapshot.status != "published":
+        return
+    plan = snapshot.plan(command.plan_id)
+    if plan is not None and plan.plan_version_id != command.plan_version_id:
+        raise Problem(
+            409,
+            "order.plan_version_outdated",
+            ja="プランの内容が変更されました。最新の料金と条件をご確認のうえ、再度お申し込みください。",
+            en="The plan has changed. Please review its current price and terms and order again.",
+            extra={"current_plan_version_id": str(plan.plan_version_id)},
+        )
+
+
+def _new_order(
+    snapshot: ServiceSnapshot,
+    command: PlaceOrder,
+    *,
+    member_id: uuid.UUID,
+    now: datetime,
+    awaiting: bool,
+) -> Order:
+    plan = snapshot.plan(command.plan_id)
+    assert plan is not None
+    timing = snapshot.activation_notice
+    return Order.place(
+        awaiting_documents=awaiting,
+        at=now,
+        id=uuid.uuid4(),
+        member_id=member_id,
+        service_id=snapshot.service_id,
+        service_version=snapshot.service_version,
+        service_name=snapshot.name,
+        plan_id=plan.plan_id,
+        plan_version_id=plan.plan_version_id,
+        plan_name=plan.name,
+        quantity=command.quantity,
+        options=command.options,
+        desired_start_date=command.desired_start_date,
+        planned_start_date=command.desired_start_date,
+        terms=ContractTerms(
+            service_version=snapshot.service_version,
+            plan_version_id=plan.plan_version_id,
+            monthly_fee=plan.monthly_fee,
+            initial_fee=plan.initial_fee,
+            free_first_month=snapshot.free_first_month,
+            allows_account_transfer=snapshot.allows_account_transfer,
+            cancellable_on_site=snapshot.cancellable_on_site,
+            early_termination=snapshot.early_termination,
+            minimum_term_months=snapshot.minimum_term_months,
+        ),
+        notice_business_days_before=(
+            timing.business_days if timing.kind == "business_days_before_start" else None
+        ),
+        withdrawal_requires_contracts_ended=snapshot.withdrawal_requires_contracts_ended,
+        inquiry_reference=secrets.token_urlsafe(12),
+    )
