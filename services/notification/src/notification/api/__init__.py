@@ -2,4 +2,12 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from notification.api import deliveries, inquiries, notices
+
+ROUTERS: list[APIRouter] = [
+    notices.public_router,
+    notices.ops_router,
+    inquiries.member_router,
+    inquiries.ops_router,
+    deliveries.router,
+]

@@ -1,0 +1,91 @@
+"""Rendering emails from the Jinja2 templates in ``notification/templates/<language>/``.
+
+Each template file defines a ``subject`` block and a ``body`` block (plain text).
+``StrictUndefined`` turns a variable the data does not provide into an error
+instead of a blank in a customer's email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from bizmall_events import Language
+
+JST = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A rendered email: one-line subject and plain-text body."""
+
+    subject: str
+    body: str
+
+
+def _localize(value: Any, language: Language) -> Any:
+    # Names arrive as {"ja": ..., "en": ...} (LocalizedText); the email shows one.
+    if isinstance(value, Mapping):
+        if set(value) == {"ja", "en"}:
+            return value[language]
+        return {k: _localize(v, language) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_localize(v, language) for v in value]
+    return value
+
+
+def _yen(amount: int, language: Language) -> str:
+    return f"{amount:,}円" if language == "ja" else f"JPY {amount:,}"
+
+
+def _day(value: str | date, language: Language) -> str:
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    if language == "ja":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return day.strftime("%d %b %Y").lstrip("0")
+
+
+def _moment(value: str | datetime, language: Language) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = moment.astimezone(JST)
+    if language == "ja":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（日本時間）"
+    return f"{local.strftime('%d %b %Y').lstrip('0')} {local:%H:%M} JST"
+
+
+class EmailRenderer:
+    """Renders a named template in a language with the given data."""
+
+    def __init__(self, *, common: Mapping[str, Any]) -> None:
+        self._common = dict(common)
+        self._environments = {language: self._environment(language) for language in ("ja", "en")}
+
+    @staticmethod
+    def _environment(language: Language) -> Environment:
+        env = Environment(
+            loader=PackageLoader("notification", f"templates/{language}"),
+            undefined=StrictUndefined,
+            autoescape=False,  # plain-text emails
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["yen"] = lambda amount: _yen(amount, language)
+        env.filters["day"] = lambda value: _day(value, language)
+        env.filters["moment"] = lambda value: _moment(value, language)
+        return env
+
+    def render(self, template: str, language: Language, data: Mapping[str, Any]) -> RenderedEmail:
+        """The email ``template`` in ``language``; raises on any variable left undefined."""
+        env = self._environments[language]
+        compiled = env.get_template(f"{template}.txt")
+        values = {**_localize(self._common, language), **_localize(dict(data), language)}
+        context = compiled.new_context(values)
+        subject = "".join(compiled.blocks["subject"](context)).strip()
+        body = "".join(compiled.blocks["body"](context)).strip() + "\n"
+        return RenderedEmail(subject=" ".join(subject.split()), body=body)

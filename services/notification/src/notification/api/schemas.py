@@ -1,0 +1,209 @@
+"""Request and response models of the notification API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from bizmall_events import InquiryCategory
+from notification.adapters.tables import Delivery, Inquiry, InquiryAnswer, Notice
+from notification.domain.notices import NoticeCategory
+from servicekit.outbox import utcnow
+
+
+class Title(BaseModel):
+    ja: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+
+class Body(BaseModel):
+    ja: str = Field(min_length=1, max_length=10_000)
+    en: str = Field(min_length=1, max_length=10_000)
+
+
+class NoticeCreate(BaseModel):
+    """A new notice; ``publish_at`` defaults to now (emergency maintenance goes up at once)."""
+
+    category: NoticeCategory
+    title: Title
+    body: Body
+    publish_at: AwareDatetime = Field(default_factory=utcnow)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    functions: list[str] = Field(default_factory=list, max_length=10)
+
+
+class NoticeUpdate(BaseModel):
+    """An edit: only the fields given change."""
+
+    category: NoticeCategory | None = None
+    title: Title | None = None
+    body: Body | None = None
+    publish_at: AwareDatetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    functions: list[str] | None = Field(default=None, max_length=10)
+
+
+class NoticeOut(BaseModel):
+    id: uuid.UUID
+    category: str
+    title: Title
+    body: Body
+    publish_at: datetime
+    starts_at: datetime | None
+    ends_at: datetime | None
+    functions: list[str]
+    #: Maintenance: whether the window is running now.
+    in_progress: bool
+
+    @classmethod
+    def of(cls, notice: Notice, now: datetime) -> NoticeOut:
+        running = (
+            notice.starts_at is not None
+            and notice.ends_at is not None
+            and notice.starts_at <= now < notice.ends_at
+        )
+        return cls(
+            id=notice.id,
+            category=notice.category,
+            title=Title(ja=notice.title_ja, en=notice.title_en),
+            body=Body(ja=notice.body_ja, en=notice.body_en),
+            publish_at=notice.publish_at,
+            starts_at=notice.starts_at,
+            ends_at=notice.ends_at,
+            functions=list(notice.functions),
+            in_progress=running,
+        )
+
+
+class OpsNoticeOut(NoticeOut):
+    withdrawn_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, notice: Notice, now: datetime) -> OpsNoticeOut:
+        return cls(
+            **NoticeOut.of(notice, now).model_dump(),
+            withdrawn_at=notice.withdrawn_at,
+            created_at=notice.created_at,
+            updated_at=notice.updated_at,
+        )
+
+
+class NoticeList(BaseModel):
+    items: list[NoticeOut]
+    next_cursor: str | None = None
+
+
+class OpsNoticeList(BaseModel):
+    items: list[OpsNoticeOut]
+    next_cursor: str | None = None
+
+
+class InquiryCreate(BaseModel):
+    category: InquiryCategory
+    subject: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=10_000)
+    #: Set by the order-bound form linked from the confirmation email (R19).
+    order_id: uuid.UUID | None = None
+
+
+class AnswerOut(BaseModel):
+    id: uuid.UUID
+    body: str
+    answered_at: datetime
+
+    @classmethod
+    def of(cls, answer: InquiryAnswer) -> AnswerOut:
+        return cls(id=answer.id, body=answer.body, answered_at=answer.answered_at)
+
+
+class OpsAnswerOut(AnswerOut):
+    answered_by: str
+
+    @classmethod
+    def of(cls, answer: InquiryAnswer) -> OpsAnswerOut:
+        return cls(**AnswerOut.of(answer).model_dump(), answered_by=answer.answered_by)
+
+
+class InquiryOut(BaseModel):
+    id: uuid.UUID
+    category: str
+    subject: str
+    body: str
+    order_id: uuid.UUID | None
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+    answers: list[AnswerOut]
+
+    @classmethod
+    def of(cls, inquiry: Inquiry, answers: list[InquiryAnswer]) -> InquiryOut:
+        return cls(
+            id=inquiry.id,
+            category=inquiry.category,
+            subject=inquiry.subject,
+            body=inquiry.body,
+            order_id=inquiry.order_id,
+            status=inquiry.status,
+            created_at=inquiry.created_at,
+            closed_at=inquiry.closed_at,
+            answers=[AnswerOut.of(a) for a in answers],
+        )
+
+
+class OpsInquiryOut(InquiryOut):
+    member_id: uuid.UUID
+    answers: list[OpsAnswerOut]  # type: ignore[assignment]
+
+    @classmethod
+    def of(cls, inquiry: Inquiry, answers: list[InquiryAnswer]) -> OpsInquiryOut:
+        base = InquiryOut.of(inquiry, []).model_dump(exclude={"answers"})
+        return cls(
+            **base, member_id=inquiry.member_id, answers=[OpsAnswerOut.of(a) for a in answers]
+        )
+
+
+class InquiryList(BaseModel):
+    items: list[InquiryOut]
+    next_cursor: str | None
+
+
+class OpsInquiryList(BaseModel):
+    items: list[OpsInquiryOut]
+    next_cursor: str | None
+
+
+class AnswerCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class DeliveryOut(BaseModel):
+    """A delivery as ops see it: never its payload (it may hold a sealed token)."""
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    template: str
+    member_id: uuid.UUID | None
+    recipient: str | None
+    language: str | None
+    state: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Delivery) -> DeliveryOut:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None

@@ -1,0 +1,95 @@
+"""Inquiries (R26, R19, R15's rule): members see only their own; ops answers are emailed
+and shown in My Page; every ops action is audited (R29)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+
+INQUIRIES = "/api/v1/inquiries"
+OPS = "/api/v1/ops/notification/inquiries"
+
+
+async def test_r26_inquiry_is_answered_by_email_and_in_my_page(
+    notification: Any, token_issuer: Any, smtp_sink: Any
+) -> None:
+    n = notification
+    member_id = await n.member(email="asker@example.jp", name="問合 花子")
+    member = token_issuer.member(str(member_id))
+    order_id = str(uuid.uuid4())
+    asked = await n.client.post(
+        INQUIRIES,
+        json={"category": "order", "subject": "開通日", "body": "いつですか", "order_id": order_id},
+        headers=member,
+    )
+    assert asked.status_code == 201, asked.text
+    inquiry = asked.json()
+    assert inquiry["order_id"] == order_id and inquiry["status"] == "open"
+
+    answered = await n.client.post(
+        f"{OPS}/{inquiry['id']}/answers", json={"body": "4月1日です。"}, headers=token_issuer.ops()
+    )
+    assert answered.status_code == 201, answered.text
+    mail = await smtp_sink.wait_for(lambda m: m["X-Bizmall-Template"] == "inquiry_answer")
+    assert mail["To"] == "asker@example.jp"
+    assert "4月1日です。" in mail.get_content() and "問合 花子" in mail.get_content()
+
+    mine = await n.client.get(INQUIRIES, headers=member)
+    [listed] = mine.json()["items"]
+    assert listed["status"] == "answered"
+    assert [a["body"] for a in listed["answers"]] == ["4月1日です。"]
+    assert "answered_by" not in listed["answers"][0]
+
+    closed = await n.client.post(f"{OPS}/{inquiry['id']}/close", headers=token_issuer.ops())
+    assert closed.json()["status"] == "closed"
+    late = await n.client.post(
+        f"{OPS}/{inquiry['id']}/answers", json={"body": "追記"}, headers=token_issuer.ops()
+    )
+    assert late.status_code == 409 and late.json()["code"] == "inquiry.closed"
+
+    async with n.runtime.sessions() as session:
+        actions = (
+            await session.execute(
+                text("SELECT action FROM audit_log WHERE target = :t ORDER BY at"),
+                {"t": inquiry["id"]},
+            )
+        ).scalars()
+        assert list(actions) == ["inquiry.answered", "inquiry.closed"]
+        published = await session.scalar(
+            text("SELECT count(*) FROM outbox WHERE type = 'notification.inquiry.answered'")
+        )
+        assert published == 1
+
+
+async def test_r26_a_member_never_sees_another_members_inquiry(
+    notification: Any, token_issuer: Any
+) -> None:
+    n = notification
+    alice, bob = token_issuer.member(str(uuid.uuid4())), token_issuer.member(str(uuid.uuid4()))
+    asked = await n.client.post(
+        INQUIRIES, json={"category": "general", "subject": "質問", "body": "本文"}, headers=alice
+    )
+    inquiry_id = asked.json()["id"]
+    assert (await n.client.get(f"{INQUIRIES}/{inquiry_id}", headers=alice)).status_code == 200
+    other = await n.client.get(f"{INQUIRIES}/{inquiry_id}", headers=bob)
+    assert other.status_code == 404 and other.json()["code"] == "inquiry.not_found"
+    assert (await n.client.get(INQUIRIES, headers=bob)).json()["items"] == []
+    assert (await n.client.get(INQUIRIES)).status_code == 401
+    ops_view = await n.client.get(f"{OPS}/{inquiry_id}", headers=token_issuer.ops())
+    assert ops_view.status_code == 200 and ops_view.json()["member_id"]
+    assert (await n.client.get(OPS, headers=alice)).status_code == 403
+
+
+async def test_r26_bad_inquiry_is_refused_field_by_field(
+    notification: Any, token_issuer: Any
+) -> None:
+    answer = await notification.client.post(
+        INQUIRIES,
+        json={"category": "complaint", "subject": "", "body": "x"},
+        headers=token_issuer.member(),
+    )
+    assert answer.status_code == 422
+    fields = {error["field"] for error in answer.json()["errors"]}
+    assert {"category", "subject"} <= {f.split(".")[-1] for f in fields}
