@@ -294,7 +294,8 @@ async def test_r27_smtp_outage_delays_mail_but_loses_none(
     async with start_notification(
         smtp_host="127.0.0.1",
         smtp_port=proxy.port,
-        delivery_retry_seconds=[0.3, 0.6, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        # Enough attempts that a loaded machine cannot exhaust them before SMTP is back.
+        delivery_retry_seconds=[0.3, 0.6, 1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 10.0, 10.0, 30.0],
     ) as n:
         member_id = await n.member(email="outage@example.jp")
         envelopes = [await n.publish(placed(member_id)) for _ in range(3)]
