@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+
 from jpcalendar import (
     add_business_days,
     billing_issue_date,

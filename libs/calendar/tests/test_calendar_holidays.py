@@ -7,6 +7,7 @@ source (see ``jpcalendar.national_holidays``).
 from datetime import date
 
 import pytest
+
 from jpcalendar import SUPPORTED_YEARS, holiday_name, is_business_day, is_national_holiday
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from jpcalendar import (
     JST,
     MAX_MONTHS,

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from jpcalendar import (
     MAX_MONTHS,
     add_business_days,

@@ -4,6 +4,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
+
 from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
@@ -39,7 +41,6 @@ from bizmall_events import (
     ServiceUpdated,
     WithdrawalDecided,
 )
-from cryptography.fernet import Fernet
 
 NOW = datetime(2026, 12, 28, 3, 59, tzinfo=UTC)
 MEMBER_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")

@@ -7,9 +7,10 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from bizmall_events import EVENT_TYPES, AggregateEvent, Envelope, IntegrationEvent
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
+
+from bizmall_events import EVENT_TYPES, AggregateEvent, Envelope, IntegrationEvent
 
 #: The SPEC §5 table, one row per event type name.
 SPEC_EVENT_TYPES = [

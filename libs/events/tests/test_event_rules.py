@@ -4,6 +4,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from bizmall_events import (
     EVENT_TYPES,
     BusinessDaysBeforeStart,
@@ -15,7 +17,6 @@ from bizmall_events import (
     RemainingMonthsTerminationFee,
     ServiceSnapshot,
 )
-from pydantic import ValidationError
 
 
 def _data(samples: dict[str, IntegrationEvent], type_name: str) -> dict[str, Any]:

@@ -1,0 +1,43 @@
+# bizmall developer commands. `make test` is what CI runs (.ci/run).
+.DEFAULT_GOAL := help
+.PHONY: help uv sync test lint fmt dev seed settings-doc
+
+# uv itself: the one on PATH, else the one `make uv` installs with pip.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+help:
+	@echo "make test    lint, then every test (needs PostgreSQL, RabbitMQ, Redis or Docker)"
+	@echo "make lint    ruff (lint and format check) and mypy"
+	@echo "make fmt     format and fix what ruff can"
+	@echo "make dev     the whole system on localhost without Docker (Ctrl-C stops it)"
+	@echo "make seed    load the demo data into the running local system"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
+	  || python3 -m pip install --quiet uv \
+	  || python3 -m pip install --quiet --user --break-system-packages uv
+
+sync: uv
+	$(UV) sync --frozen
+
+test: lint
+	$(UV) run pytest
+
+lint: sync
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy libs/*/src gateway/src devrun/src
+
+fmt: sync
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+dev: sync
+	$(UV) run python -m devrun
+
+seed: sync
+	$(UV) run python -m devrun seed
+
+# Rewrites the settings tables of README.md from the apps' settings classes.
+settings-doc: sync
+	$(UV) run python -m devrun.settings_doc --write README.md

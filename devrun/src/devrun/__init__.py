@@ -1,0 +1,1 @@
+"""Local mode: every bizmall app as a process on localhost (``make dev``)."""

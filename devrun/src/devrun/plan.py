@@ -1,0 +1,211 @@
+"""What local mode runs: every process with its command, port and environment.
+
+The processes and variable names are the ones ``compose.yaml`` uses, so local
+mode and Compose cannot drift apart (``tests/deploy`` checks it):
+``python -m <app> migrate|api|worker|seed`` reading ``<APP>_...`` settings.
+
+Ports: the gateway listens on ``DEVRUN_PORT_BASE`` (8000). Replica ``r``
+(0, 1, 2 ...) of a service listens on ``base + offset + 10 * r``, where the
+offset is the service's place in the local port list (identity 1, catalog 2,
+ordering 3, billing 4, notification 5): ``ORDERING_REPLICAS=3`` gives
+ordering 8003, 8013 and 8023.
+
+Isolation (a second stack beside a running one, e.g. for a smoke test):
+``DEVRUN_PORT_BASE`` moves every port, ``DEVRUN_DB_PREFIX`` renames the
+databases (``<prefix><service>``), ``DEVRUN_NAMESPACE`` renames the exchange
+(``<ns>.events``), the queue prefix and the Redis namespace. A variable set
+explicitly in the environment (``ORDERING_DATABASE_URL`` ...) always wins,
+except ``<APP>_HOST`` and ``<APP>_PORT``, which the port scheme owns.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic_settings import BaseSettings
+
+from servicekit.settings import LOCAL_PORTS
+
+SERVICES: tuple[str, ...] = ("identity", "catalog", "ordering", "billing", "notification")
+GATEWAY = "gateway"
+APPS: tuple[str, ...] = (*SERVICES, GATEWAY)
+HOST = "127.0.0.1"
+#: Port distance between two replicas of one service.
+REPLICA_STRIDE = 10
+
+
+@dataclass(frozen=True)
+class Proc:
+    """One process of local mode."""
+
+    name: str
+    app: str
+    role: str
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    port: int | None = None
+
+    @property
+    def ready_url(self) -> str | None:
+        """Where the process answers readiness, for HTTP processes."""
+        return f"http://{HOST}:{self.port}/readyz" if self.port else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every process of a local stack, in start order, and the shared environment."""
+
+    env: Mapping[str, str]
+    migrations: tuple[Proc, ...]
+    apis: tuple[Proc, ...]
+    workers: tuple[Proc, ...]
+    gateway: Proc
+    seeds: tuple[Proc, ...]
+
+    @property
+    def long_running(self) -> tuple[Proc, ...]:
+        """The processes that stay up until the stack stops."""
+        return (*self.apis, *self.workers, self.gateway)
+
+
+def command(app: str, role: str) -> tuple[str, ...]:
+    """The command of one process: the same entry point the container runs."""
+    return (sys.executable, "-m", app, role)
+
+
+def settings_class(app: str) -> type[BaseSettings]:
+    """The settings class of an app (``<app>.config.Settings``)."""
+    module = importlib.import_module(f"{app}.config")
+    settings: type[BaseSettings] = module.Settings
+    return settings
+
+
+def env_prefix(app: str) -> str:
+    """The environment prefix of an app's settings (``ORDERING_``)."""
+    return str(settings_class(app).model_config.get("env_prefix", ""))
+
+
+def port_base(environ: Mapping[str, str]) -> int:
+    """The gateway's port; every other port is counted from it."""
+    return int(environ.get("DEVRUN_PORT_BASE", LOCAL_PORTS[GATEWAY]))
+
+
+def port_of(app: str, replica: int, base: int) -> int:
+    """The port of replica ``replica`` of ``app`` (see the module docstring)."""
+    if app == GATEWAY:
+        return base
+    return base + LOCAL_PORTS[app] - LOCAL_PORTS[GATEWAY] + REPLICA_STRIDE * replica
+
+
+def replicas(environ: Mapping[str, str], app: str, role: str = "api") -> int:
+    """How many processes of ``role`` to run for ``app`` (``ORDERING_REPLICAS=3``,
+    ``ORDERING_WORKER_REPLICAS=2``); one by default."""
+    suffix = "REPLICAS" if role == "api" else f"{role.upper()}_REPLICAS"
+    value = int(environ.get(f"{app.upper()}_{suffix}", "1"))
+    if value < 1:
+        raise ValueError(f"{app.upper()}_{suffix} must be at least 1, not {value}")
+    return value
+
+
+def base_urls(environ: Mapping[str, str], app: str) -> list[str]:
+    """The base URL of every API replica of ``app``."""
+    base = port_base(environ)
+    return [f"http://{HOST}:{port_of(app, r, base)}" for r in range(replicas(environ, app))]
+
+
+def app_env(
+    app: str, environ: Mapping[str, str], smtp: tuple[str, int] | None = None
+) -> dict[str, str]:
+    """The variables local mode sets for ``app`` (without ``<APP>_PORT``).
+
+    Only variables naming a real field of the app's settings are set, and none
+    that ``environ`` already sets, except ``<APP>_HOST``.
+    """
+    settings_cls = settings_class(app)
+    fields = settings_cls.model_fields
+    prefix = env_prefix(app)
+    wanted: dict[str, str] = {"host": HOST}
+
+    if "database_url" in fields and "DEVRUN_DB_PREFIX" in environ:
+        # model_construct() reads no environment: the class's own local default.
+        default_url = str(settings_cls.model_construct().database_url)  # type: ignore[attr-defined]
+        wanted["database_url"] = _rename_database(default_url, environ["DEVRUN_DB_PREFIX"] + app)
+    namespace = environ.get("DEVRUN_NAMESPACE")
+    if namespace:
+        wanted.update(
+            event_exchange=f"{namespace}.events",
+            queue_prefix=namespace,
+            redis_namespace=namespace,
+        )
+    wanted["jwks_url"] = base_urls(environ, "identity")[0] + "/internal/jwks"
+    # Where a browser reaches the web client (links in emails): the gateway.
+    wanted["web_base_url"] = f"http://localhost:{port_base(environ)}"
+    for other in SERVICES:
+        # Settings that point at another app follow its ports and replicas.
+        wanted[f"{other}_url"] = base_urls(environ, other)[0]
+        wanted[f"{other}_urls"] = ",".join(base_urls(environ, other))
+    if smtp is not None:
+        wanted.update(smtp_host=smtp[0], smtp_port=str(smtp[1]))
+
+    env: dict[str, str] = {}
+    for name, value in wanted.items():
+        variable = prefix + name.upper()
+        if name not in fields:
+            continue
+        if variable in environ and name != "host":
+            continue
+        env[variable] = value
+    return env
+
+
+def build(environ: Mapping[str, str] | None = None, smtp: tuple[str, int] | None = None) -> Plan:
+    """The local stack described by ``environ`` (default: this process's environment)."""
+    environ = os.environ if environ is None else environ
+    shared: dict[str, str] = {"PYTHONUNBUFFERED": "1"}
+    for app in APPS:
+        shared.update(app_env(app, environ, smtp))
+    base = port_base(environ)
+
+    def proc(app: str, role: str, replica: int = 0, port: int | None = None) -> Proc:
+        count = replicas(environ, app, role) if app != GATEWAY else 1
+        name = f"{app}-{role}" + (f"-{replica + 1}" if count > 1 else "")
+        env = {env_prefix(app) + "PORT": str(port)} if port else {}
+        return Proc(name=name, app=app, role=role, argv=command(app, role), env=env, port=port)
+
+    return Plan(
+        env=shared,
+        migrations=tuple(proc(app, "migrate") for app in SERVICES),
+        apis=tuple(
+            proc(app, "api", r, port_of(app, r, base))
+            for app in SERVICES
+            for r in range(replicas(environ, app))
+        ),
+        workers=tuple(
+            proc(app, "worker", r)
+            for app in SERVICES
+            for r in range(replicas(environ, app, "worker"))
+        ),
+        gateway=proc(GATEWAY, "api", 0, base),
+        seeds=tuple(proc(app, "seed") for app in SERVICES),
+    )
+
+
+def _rename_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
+
+
+def describe(plan: Plan) -> str:
+    """The processes and variables of ``plan``, one per line (``python -m devrun plan``)."""
+    procs = (*plan.migrations, *plan.long_running, *plan.seeds)
+    lines = [
+        f"{p.name:<24} python {' '.join(p.argv[1:])}" + (f"  (port {p.port})" if p.port else "")
+        for p in procs
+    ]
+    lines += [f"{name}={value}" for name, value in sorted(plan.env.items())]
+    return "\n".join(lines)

@@ -1,0 +1,283 @@
+"""Local mode (``make dev``): its plan agrees with compose.yaml, its SMTP sink
+keeps mail as a Maildir, its supervisor leaves no process behind, and the
+whole stack comes up beside any other one and stops on SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import importlib
+import os
+import signal
+import smtplib
+import socket
+import sys
+import textwrap
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from devrun import plan as devrun_plan
+from devrun.smtp_sink import MaildirSink
+
+SERVICES = devrun_plan.SERVICES
+#: The compose service running each role of an app.
+COMPOSE_NAME = {"migrate": "{}-migrate", "api": "{}", "worker": "{}-worker", "seed": "{}-seed"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie awaiting its reaper is not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in {"Z", "X"}
+
+
+def test_replicas_get_ports_ten_apart_from_the_base() -> None:
+    plan = devrun_plan.build({"ORDERING_REPLICAS": "3", "DEVRUN_PORT_BASE": "18000"})
+    ports = {p.name: p.port for p in plan.apis}
+    assert ports == {
+        "identity-api": 18001,
+        "catalog-api": 18002,
+        "ordering-api-1": 18003,
+        "ordering-api-2": 18013,
+        "ordering-api-3": 18023,
+        "billing-api": 18004,
+        "notification-api": 18005,
+    }
+    assert plan.gateway.port == 18000
+
+
+def test_gateway_and_services_reach_every_local_replica(app_environment: Any) -> None:
+    plan = devrun_plan.build({"ORDERING_REPLICAS": "3", "CATALOG_WORKER_REPLICAS": "2"})
+    app_environment(plan.env)
+    gateway = importlib.import_module("gateway.config").Settings()
+    upstreams = gateway.upstream_urls()
+    assert upstreams["ordering"] == [f"http://127.0.0.1:{p}" for p in (8003, 8013, 8023)]
+    assert upstreams["identity"] == ["http://127.0.0.1:8001"]
+    assert [p.name for p in plan.workers].count("catalog-worker-2") == 1
+    for app in SERVICES:
+        settings = importlib.import_module(f"{app}.config").Settings()
+        assert settings.jwks_url == "http://127.0.0.1:8001/internal/jwks"
+
+
+def test_explicit_variables_win_over_local_mode_defaults(app_environment: Any) -> None:
+    environ = {
+        "DEVRUN_DB_PREFIX": "mine_",
+        "DEVRUN_NAMESPACE": "mine",
+        "ORDERING_DATABASE_URL": "postgresql+asyncpg://u@db.example:5432/orders",
+    }
+    plan = devrun_plan.build(environ)
+    app_environment({**plan.env, **environ})
+    ordering = importlib.import_module("ordering.config").Settings()
+    billing = importlib.import_module("billing.config").Settings()
+    assert ordering.database_url == environ["ORDERING_DATABASE_URL"]
+    assert billing.database_url.endswith("@127.0.0.1:5432/mine_billing")
+    assert (billing.event_exchange, billing.queue_prefix, billing.redis_namespace) == (
+        "mine.events",
+        "mine",
+        "mine",
+    )
+
+
+def test_local_mode_runs_the_commands_compose_runs(deploy: Any) -> None:
+    plan = devrun_plan.build({})
+    procs = [*plan.migrations, *plan.apis, *plan.workers, plan.gateway, *plan.seeds]
+    for proc in procs:
+        compose_service = COMPOSE_NAME[proc.role].format(proc.app)
+        assert ["python", *proc.argv[1:]] == deploy.command(compose_service)
+    compose_apps = {s for s in deploy.services if "build" in deploy.services[s]}
+    assert {COMPOSE_NAME[p.role].format(p.app) for p in procs} == compose_apps
+
+
+def test_local_mode_sets_only_variables_the_apps_read() -> None:
+    plan = devrun_plan.build({"ORDERING_REPLICAS": "2"}, smtp=("127.0.0.1", 1025))
+    variables = {**plan.env}
+    for proc in plan.apis:
+        variables.update(proc.env)
+    variables.pop("PYTHONUNBUFFERED")
+    for variable in variables:
+        app, _, field = variable.partition("_")
+        cls = devrun_plan.settings_class(app.lower())
+        assert field.lower() in cls.model_fields, variable
+
+
+def test_smtp_sink_keeps_each_message_as_a_maildir_file(tmp_path: Path) -> None:
+    sink = MaildirSink(tmp_path / "mail", port=free_port())
+    sink.start()
+    try:
+        message = EmailMessage()
+        message["From"] = "noreply@bizmall.example"
+        message["To"] = "member@example.co.jp"
+        message["Subject"] = "ご注文を受け付けました"
+        message.set_content("注文番号 ORD-1")
+        with smtplib.SMTP(sink.host, sink.port) as client:
+            client.send_message(message)
+    finally:
+        sink.stop()
+    maildir = tmp_path / "mail"
+    assert sorted(p.name for p in maildir.iterdir()) == ["cur", "new", "tmp"]
+    files = list((maildir / "new").iterdir())
+    assert len(files) == 1
+    stored = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert stored["To"] == "member@example.co.jp"
+    assert stored["Subject"] == "ご注文を受け付けました"
+    body = stored.get_body()
+    assert body is not None and "注文番号 ORD-1" in body.get_content()
+
+
+# Children for the supervisor test: one starts a grandchild, one ignores SIGTERM.
+_CHILD_WITH_GRANDCHILD = """
+import os, subprocess, sys, time
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+print("ready", os.getpid(), grandchild.pid, flush=True)
+time.sleep(600)
+"""
+_CHILD_IGNORING_SIGTERM = """
+import os, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("ready", os.getpid(), flush=True)
+time.sleep(600)
+"""
+_DRIVER = """
+import asyncio, sys
+from devrun.plan import Proc
+from devrun.supervisor import Supervisor, stop_signals
+
+async def main():
+    supervisor = Supervisor(grace_seconds=1.0)
+    stopping = stop_signals()
+    for number, code in enumerate(sys.argv[1:]):
+        argv = (sys.executable, "-c", code)
+        await supervisor.start(Proc(name=f"fake-{number}", app="fake", role="api", argv=argv))
+    await stopping.wait()
+    await supervisor.stop_all()
+
+asyncio.run(main())
+"""
+
+
+async def test_supervisor_stops_every_child_and_grandchild_on_sigterm() -> None:
+    driver = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        textwrap.dedent(_DRIVER),
+        _CHILD_WITH_GRANDCHILD,
+        _CHILD_IGNORING_SIGTERM,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert driver.stdout is not None
+    pids: list[int] = []
+    ready: set[str] = set()
+    while len(ready) < 2:
+        line = (await asyncio.wait_for(driver.stdout.readline(), 60)).decode()
+        assert line, "the driver ended early"
+        name, _, text = line.partition("|")
+        words = text.split()
+        if words and words[0] == "ready":
+            ready.add(name.strip())
+            pids += [int(w) for w in words[1:]]
+    assert ready == {"fake-0", "fake-1"}
+    assert len(pids) == 3 and all(alive(pid) for pid in pids)
+
+    driver.send_signal(signal.SIGTERM)
+    await asyncio.wait_for(driver.communicate(), 60)
+    assert driver.returncode == 0
+    assert [pid for pid in pids if alive(pid)] == []
+
+
+@pytest.mark.integration
+async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
+    infra: Any, tmp_path: Path
+) -> None:
+    base = _free_port_base()
+    env = {**os.environ, "DEVRUN_PORT_BASE": str(base), "DEVRUN_VAR_DIR": str(tmp_path)}
+    env["NOTIFICATION_SMTP_PORT"] = str(free_port())
+    env["GATEWAY_REDIS_URL"] = infra.redis_url
+    env["GATEWAY_REDIS_NAMESPACE"] = infra.redis_namespace
+    for app in SERVICES:
+        # Explicit variables win: the run's own databases, exchange and names.
+        prefix = app.upper() + "_"
+        env[prefix + "DATABASE_URL"] = await infra.create_database(f"devrun_{app}")
+        env[prefix + "AMQP_URL"] = infra.amqp_url
+        env[prefix + "REDIS_URL"] = infra.redis_url
+        env[prefix + "EVENT_EXCHANGE"] = infra.exchange
+        env[prefix + "QUEUE_PREFIX"] = infra.queue_prefix
+        env[prefix + "REDIS_NAMESPACE"] = infra.redis_namespace
+    stack = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "devrun",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert stack.stdout is not None
+    output: list[str] = []
+    try:
+        while not any("bizmall is up" in line for line in output):
+            line = (await asyncio.wait_for(stack.stdout.readline(), 240)).decode()
+            assert line, "devrun ended early:\n" + "".join(output[-40:])
+            output.append(line)
+        async with aiohttp.ClientSession() as session:
+            for port in (base, *(base + n for n in range(1, 6))):
+                async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
+                    assert response.status == 200, (port, await response.text())
+        pids = _descendants(stack.pid)
+        assert len(pids) >= 11  # five APIs, five workers, the gateway
+    finally:
+        if stack.returncode is None:
+            stack.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(stack.communicate(), 60)
+    assert stack.returncode == 0, rest.decode()[-3000:]
+    assert [pid for pid in pids if alive(pid)] == []
+
+
+def _free_port_base() -> int:
+    # A base whose gateway and five service ports are all free right now.
+    for _ in range(50):
+        base = free_port() // 100 * 100
+        if base < 1100 or base > 65000:
+            continue
+        ports = (base, *(base + n for n in range(1, 6)))
+        if not any(_listening(port) for port in ports):
+            return base
+    raise RuntimeError("no free port range")
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: list[int] = []
+    stack = list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack += children.get(child, [])
+    return found
