@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
+
+#: Local-mode key encrypting the token signing keys at rest; deployments override it.
+DEV_SIGNING_KEY_SECRET = "bG9jYWwtb25seS1iaXptYWxsLXNpZ25pbmcta2V5ISE="
 
 
 class Settings(ServiceSettings):
@@ -14,3 +18,78 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "identity"
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
+
+    signing_key_secret: str = Field(
+        default=DEV_SIGNING_KEY_SECRET,
+        description="Fernet key encrypting the private token-signing keys in the database.",
+    )
+    signing_key_rotation_seconds: int = Field(
+        default=30 * 24 * 3600,
+        description="Age after which a new signing key replaces the current one.",
+    )
+    access_token_ttl_seconds: int = Field(default=900, description="Access-token lifetime.")
+    refresh_token_ttl_seconds: int = Field(
+        default=14 * 24 * 3600, description="Lifetime of a refresh-token family."
+    )
+    verification_token_ttl_seconds: int = Field(
+        default=24 * 3600, description="Lifetime of an email verification link (R6)."
+    )
+    password_reset_token_ttl_seconds: int = Field(
+        default=3600, description="Lifetime of a password reset link (R10)."
+    )
+    email_change_token_ttl_seconds: int = Field(
+        default=24 * 3600, description="Lifetime of a contact-email confirmation link (R9)."
+    )
+    login_challenge_ttl_seconds: int = Field(
+        default=300, description="Time an operator has to enter the TOTP code after the password."
+    )
+    privacy_policy_version: str = Field(
+        default="2024-04-01", description="Version of the privacy policy members accept (R2)."
+    )
+    argon2_memory_kib: int = Field(default=19_456, description="argon2id memory cost (KiB).")
+    argon2_time_cost: int = Field(default=2, description="argon2id iterations.")
+    argon2_parallelism: int = Field(default=1, description="argon2id lanes.")
+    login_max_failures_per_account: int = Field(
+        default=5, description="Failed logins for one login ID before a temporary lockout."
+    )
+    login_max_failures_per_ip: int = Field(
+        default=50, description="Failed logins from one address before a temporary lockout."
+    )
+    login_failure_window_seconds: int = Field(
+        default=900, description="Window over which failed logins are counted."
+    )
+    login_lockout_seconds: int = Field(default=900, description="Length of a login lockout.")
+    refresh_cookie_secure: bool = Field(
+        default=True, description="Mark the refresh cookie Secure (SPEC §2)."
+    )
+    document_storage_dir: str = Field(
+        default="var/identity-documents",
+        description="Folder holding encrypted identity documents (a volume in compose).",
+    )
+    document_encryption_key: str = Field(
+        default=DEV_SIGNING_KEY_SECRET,
+        description="Fernet key encrypting identity documents at rest (R12).",
+    )
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, description="Upload size limit.")
+    document_retention_days: int = Field(
+        default=90, description="Days after its review that a document file is deleted (R12)."
+    )
+    ordering_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="Base URL of ordering's /internal API (withdrawal checks, R11).",
+    )
+    withdrawal_recheck_seconds: float = Field(
+        default=60,
+        description="How often withdrawal requests ordering could not check are retried.",
+    )
+    totp_issuer: str = Field(default="bizmall", description="Issuer shown in authenticator apps.")
+    demo_ops_email: str = Field(
+        default="ops@bizmall.example",
+        validation_alias="BIZMALL_DEMO_OPS_EMAIL",
+        description="Local mode only: the demo operator the seed creates.",
+    )
+    demo_ops_password: str = Field(
+        default="ops-demo-password-2024",
+        validation_alias="BIZMALL_DEMO_OPS_PASSWORD",
+        description="Local mode only: the demo operator's password.",
+    )

@@ -2,4 +2,14 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from identity.api import auth, documents, internal, me, withdrawal
+
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    me.router,
+    documents.member_router,
+    documents.ops_router,
+    withdrawal.member_router,
+    withdrawal.ops_router,
+    internal.router,
+]

@@ -1,1 +1,1 @@
-"""Domain model of the identity service: rules and aggregates, no I/O."""
+"""Identity's domain: registration rules and the common-password list (no I/O)."""

@@ -1,0 +1,276 @@
+"""Login, sessions, throttling, keys and operators through the HTTP API (R4, R8, R29)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import uuid
+from typing import Any
+
+import jwt
+import pyotp
+from argon2 import PasswordHasher
+from sqlalchemy import text
+
+from identity.service_layer.context import IdentityContext
+from servicekit.auth import JWKSVerifier
+from servicekit.testing.helpers import eventually
+
+LOGIN = "/api/v1/auth/login"
+REFRESH = "/api/v1/auth/refresh"
+
+
+async def test_r4_access_token_carries_the_claims_and_verifies_against_jwks(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        jwks = await client.get("/internal/jwks")
+    tokens = member["tokens"]
+    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 900
+    header = jwt.get_unverified_header(tokens["access_token"])
+    assert header["alg"] == "EdDSA" and header["kid"] in {k["kid"] for k in jwks.json()["keys"]}
+    assert all("d" not in key for key in jwks.json()["keys"]), "a private key leaked"
+
+    verifier = JWKSVerifier(f"{identity.base_url}/internal/jwks")
+    try:
+        principal = await verifier.verify(tokens["access_token"])
+    finally:
+        await verifier.close()
+    assert principal.subject == member["member_id"]
+    assert principal.roles == {"member"}
+    assert principal.entity_type == "corporation" and principal.verified
+    claims = principal.claims
+    assert (claims["aud"], claims["iss"]) == ("bizmall", "bizmall-identity")
+    assert claims["exp"] - claims["iat"] == 900
+
+
+async def test_key_rotation_keeps_old_tokens_valid(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        ctx = IdentityContext.of(identity.runtime)
+        async with identity.runtime.uow() as uow:
+            new_kid = await ctx.keys.rotate(uow.session)
+            await uow.commit()
+        old = await client.get("/api/v1/me", headers=member["headers"])
+        again = await client.post(
+            LOGIN, json={"login_id": member["body"]["email"], "password": identity.password}
+        )
+        kids = {k["kid"] for k in (await client.get("/internal/jwks")).json()["keys"]}
+    assert old.status_code == 200
+    assert jwt.get_unverified_header(again.json()["access_token"])["kid"] == new_kid
+    assert (
+        new_kid in kids
+        and jwt.get_unverified_header(member["tokens"]["access_token"])["kid"] in kids
+    )
+
+
+async def test_refresh_cookie_is_httponly_secure_strict_and_scoped(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        login = await client.post(
+            LOGIN, json={"login_id": member["body"]["email"], "password": identity.password}
+        )
+        cookie = login.headers["set-cookie"]
+        without_header = await client.post(REFRESH)
+        with_header = await client.post(REFRESH, headers={"X-Requested-With": "bizmall"})
+    for part in ("HttpOnly", "Secure", "SameSite=strict", "Path=/api/v1/auth"):
+        assert part.lower() in cookie.lower()
+    assert without_header.status_code == 403
+    assert without_header.json()["code"] == "auth.csrf_header_missing"
+    assert with_header.status_code == 200
+    assert with_header.json()["refresh_token"] != login.json()["refresh_token"]
+
+
+async def test_refresh_reuse_revokes_the_whole_family(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        first = member["tokens"]["refresh_token"]
+        second = (await client.post(REFRESH, json={"refresh_token": first})).json()["refresh_token"]
+        reuse = await client.post(REFRESH, json={"refresh_token": first})
+        after = await client.post(REFRESH, json={"refresh_token": second})
+    assert reuse.status_code == 401 and reuse.json()["code"] == "auth.session_invalid"
+    assert after.status_code == 401, "the rotated successor must die with its family"
+
+
+async def test_logout_revokes_the_session(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        token = member["tokens"]["refresh_token"]
+        out = await client.post("/api/v1/auth/logout", json={"refresh_token": token})
+        after = await client.post(REFRESH, json={"refresh_token": token})
+    assert out.status_code == 204
+    assert after.status_code == 401
+
+
+async def test_wrong_password_and_unknown_login_id_answer_alike(identity: Any) -> None:
+    async with identity.client(ip="10.1.0.1") as client:
+        member = await identity.register_and_verify(client)
+        wrong = await client.post(
+            LOGIN, json={"login_id": member["body"]["email"], "password": "wrong password 123"}
+        )
+        unknown = await client.post(
+            LOGIN, json={"login_id": "nobody@example.com", "password": "wrong password 123"}
+        )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+async def test_account_lockout_with_retry_after_then_expiry(identity: Any) -> None:
+    async with identity.client(ip="10.2.0.1") as client:
+        member = await identity.register_and_verify(client)
+        bad = {"login_id": member["body"]["email"], "password": "wrong password 123"}
+        answers = [await client.post(LOGIN, json=bad) for _ in range(3)]
+        good = {"login_id": member["body"]["email"], "password": identity.password}
+        while_locked = await client.post(LOGIN, json=good)
+        # The same for an account that does not exist: the lockout reveals nothing.
+        ghost = {"login_id": f"ghost-{uuid.uuid4().hex[:6]}@example.com", "password": "x" * 12}
+        ghost_answers = [await client.post(LOGIN, json=ghost) for _ in range(3)]
+
+        async def unlocked() -> bool:
+            return (await client.post(LOGIN, json=good)).status_code == 200
+
+        await eventually(unlocked, timeout=10)
+    assert [a.status_code for a in answers] == [401, 401, 429]
+    assert while_locked.status_code == 429 and int(while_locked.headers["Retry-After"]) >= 1
+    assert while_locked.json()["code"] == "auth.too_many_attempts"
+    assert [a.status_code for a in ghost_answers] == [401, 401, 429]
+
+
+async def test_per_address_lockout(identity: Any) -> None:
+    ctx = IdentityContext.of(identity.runtime)
+    limit = ctx.settings.login_max_failures_per_ip
+    ctx.settings.login_max_failures_per_ip = 2
+    try:
+        async with identity.client(ip="10.3.0.1") as client:
+            answers = [
+                await client.post(
+                    LOGIN, json={"login_id": f"x{i}@example.com", "password": "y" * 12}
+                )
+                for i in range(2)
+            ]
+        async with identity.client(ip="10.3.0.2") as other:
+            elsewhere = await other.post(
+                LOGIN, json={"login_id": "x9@example.com", "password": "y" * 12}
+            )
+    finally:
+        ctx.settings.login_max_failures_per_ip = limit
+    assert [a.status_code for a in answers] == [401, 429]
+    assert elsewhere.status_code == 401
+
+
+async def test_argon2id_hash_is_upgraded_on_login(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(identity.password)
+        await identity.sql(
+            "UPDATE members SET password_hash = :h WHERE id = :m", h=weak, m=member["member_id"]
+        )
+        login = await client.post(
+            LOGIN, json={"login_id": member["body"]["email"], "password": identity.password}
+        )
+    async with identity.runtime.engine.connect() as conn:
+        stored = await conn.scalar(
+            text("SELECT password_hash FROM members WHERE id = :m"), {"m": member["member_id"]}
+        )
+    assert login.status_code == 200
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+async def test_withdrawn_member_cannot_log_in(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        await identity.sql(
+            "UPDATE members SET status = 'withdrawn' WHERE id = :m", m=member["member_id"]
+        )
+        login = await client.post(
+            LOGIN, json={"login_id": member["body"]["email"], "password": identity.password}
+        )
+        refresh = await client.post(
+            REFRESH, json={"refresh_token": member["tokens"]["refresh_token"]}
+        )
+    assert login.status_code == 403 and login.json()["code"] == "auth.account_withdrawn"
+    assert refresh.status_code == 401
+
+
+async def test_r29_operator_needs_totp_for_the_ops_role(identity: Any) -> None:
+    email = f"ops-{uuid.uuid4().hex[:6]}@bizmall.example"
+    code, output = await identity.create_ops(email, identity.password)
+    assert code == 0, output
+    async with identity.client() as client:
+        first = await client.post(LOGIN, json={"login_id": email, "password": identity.password})
+        body = first.json()
+        assert "access_token" not in body and body["mfa_required"] is True
+        secret = body["totp_enrollment"]["secret"]
+        assert body["totp_enrollment"]["provisioning_uri"].startswith("otpauth://totp/")
+        wrong = await client.post(
+            "/api/v1/auth/login/totp",
+            json={
+                "challenge_token": body["challenge_token"],
+                "code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111",
+            },
+        )
+        code = pyotp.TOTP(secret).now()
+        done = await client.post(
+            "/api/v1/auth/login/totp",
+            json={"challenge_token": body["challenge_token"], "code": code},
+        )
+        replay = await client.post(
+            "/api/v1/auth/login/totp",
+            json={"challenge_token": body["challenge_token"], "code": code},
+        )
+        second = await client.post(LOGIN, json={"login_id": email, "password": identity.password})
+        dead_letters = await client.get(
+            "/api/v1/ops/identity/dead-letters",
+            headers={"Authorization": f"Bearer {done.json()['access_token']}"},
+        )
+    assert wrong.status_code == 401 and wrong.json()["code"] == "auth.totp_invalid"
+    assert done.status_code == 200
+    claims = jwt.decode(done.json()["access_token"], options={"verify_signature": False})
+    assert claims["roles"] == ["ops"]
+    assert replay.status_code == 401
+    assert "totp_enrollment" not in second.json(), "enrolment happens once"
+    assert dead_letters.status_code == 200
+
+
+async def test_create_ops_refuses_duplicates_and_weak_passwords(identity: Any) -> None:
+    first = await identity.create_ops("dup@bizmall.example", identity.password)
+    second = await identity.create_ops("dup@bizmall.example", identity.password)
+    weak = await identity.create_ops("weak@bizmall.example", "short")
+    assert (first[0], second[0], weak[0]) == (0, 1, 2)
+
+
+async def test_signing_keys_are_encrypted_at_rest(identity: Any) -> None:
+    async with identity.client() as client:
+        await client.get("/internal/jwks")
+    async with identity.runtime.engine.connect() as conn:
+        stored = list(
+            (await conn.execute(text("SELECT encrypted_private_key FROM signing_keys"))).scalars()
+        )
+    assert stored and all("PRIVATE KEY" not in value for value in stored)
+
+
+async def test_local_seed_creates_the_demo_operator_once(identity: Any) -> None:
+    email = f"demo-{uuid.uuid4().hex[:6]}@bizmall.example"
+    env = {
+        **os.environ,
+        "IDENTITY_DATABASE_URL": identity.settings.database_url,
+        "BIZMALL_DEMO_OPS_EMAIL": email,
+        "BIZMALL_DEMO_OPS_PASSWORD": "demo operator password 1",
+    }
+    for _ in range(2):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "identity",
+            "seed",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await proc.communicate()
+        assert proc.returncode == 0, out.decode()
+    async with identity.client() as client:
+        login = await client.post(
+            LOGIN, json={"login_id": email, "password": "demo operator password 1"}
+        )
+    assert login.status_code == 200 and login.json()["mfa_required"] is True
