@@ -235,6 +235,15 @@ async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
             for port in (base, *(base + n for n in range(1, 6))):
                 async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
                     assert response.status == 200, (port, await response.text())
+            for app in SERVICES:  # each service's readiness, asked through the gateway
+                url = f"http://127.0.0.1:{base}/api/v1/health/{app}"
+                async with session.get(url) as response:
+                    assert response.status == 200, (app, await response.text())
+            # The demo data was loaded on first start and is served through the gateway.
+            async with session.get(f"http://127.0.0.1:{base}/api/v1/services") as response:
+                assert response.status == 200
+                lineup = await response.json()
+            assert len(lineup["items"]) >= 8
         pids = _descendants(stack.pid)
         assert len(pids) >= 11  # five APIs, five workers, the gateway
     finally:
