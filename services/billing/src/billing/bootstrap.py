@@ -1,6 +1,7 @@
 """The composition root of the billing service: what it runs and what it consumes."""
 
 from billing.config import Settings
+from billing.entrypoints.jobs import jobs
 from billing.entrypoints.subscriptions import subscriptions
 from servicekit.cli import ServiceDefinition
 
@@ -9,4 +10,5 @@ SERVICE = ServiceDefinition(
     settings_class=Settings,
     app_factory="billing.entrypoints.app:create_app",
     subscriptions=subscriptions,
+    jobs=jobs,
 )

@@ -2,4 +2,6 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from billing.api import account, invoices, ops
+
+ROUTERS: list[APIRouter] = [account.router, invoices.router, ops.router]

@@ -1,0 +1,47 @@
+"""Dependencies shared by the billing routers: runtime, settings, clock, the caller."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+
+from billing.config import Settings
+from billing.service_layer.clock import Clock, clock_of
+from servicekit.auth import CurrentMember
+from servicekit.problems import Problem
+from servicekit.runtime import Runtime
+
+
+def _runtime(request: Request) -> Runtime:
+    return cast(Runtime, request.app.state.runtime)
+
+
+def _settings(request: Request) -> Settings:
+    return cast(Settings, _runtime(request).settings)
+
+
+def _clock(request: Request) -> Clock:
+    return clock_of(_runtime(request))
+
+
+def _member_id(member: CurrentMember) -> uuid.UUID:
+    try:
+        return uuid.UUID(member.subject)
+    except ValueError:
+        raise Problem(
+            403, "auth.not_a_member", ja="会員としてログインしてください。", en="Members only."
+        ) from None
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ClockDep = Annotated[Clock, Depends(_clock)]
+#: The calling member's id (their token's subject).
+MemberIdDep = Annotated[uuid.UUID, Depends(_member_id)]
+
+
+def invalid_cursor() -> Problem:
+    """The 422 of a cursor this service did not hand out."""
+    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")

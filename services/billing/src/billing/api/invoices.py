@@ -1,0 +1,76 @@
+"""``/api/v1/invoices``: a member's own invoices and their PDFs (R24, R25)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from billing.adapters.invoice_pdf import render_invoice_pdf
+from billing.api.deps import MemberIdDep, RuntimeDep, invalid_cursor
+from billing.api.schemas import InvoicePage, InvoiceSummary, InvoiceView
+from billing.service_layer import invoices
+
+router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
+
+
+@router.get("", response_model=InvoicePage)
+async def list_invoices(
+    member_id: MemberIdDep,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
+) -> InvoicePage:
+    """The member's own invoices, newest first."""
+    async with runtime.sessions() as session:
+        try:
+            rows, next_cursor = await invoices.list_member_invoices(
+                session=session, member_id=member_id, limit=limit, cursor=cursor
+            )
+        except ValueError:
+            raise invalid_cursor() from None
+    return InvoicePage(items=[InvoiceSummary.of(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/{invoice_id}", response_model=InvoiceView)
+async def get_invoice(
+    invoice_id: uuid.UUID, member_id: MemberIdDep, runtime: RuntimeDep
+) -> InvoiceView:
+    """One of the member's invoices (404 for anyone else's)."""
+    async with runtime.sessions() as session:
+        found = await invoices.get_invoice(
+            session=session, invoice_id=invoice_id, member_id=member_id
+        )
+    if found is None:
+        raise invoices.invoice_not_found()
+    return InvoiceView.of(found)
+
+
+@router.get(
+    "/{invoice_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def get_invoice_pdf(
+    invoice_id: uuid.UUID, member_id: MemberIdDep, runtime: RuntimeDep
+) -> Response:
+    """The invoice as a Japanese PDF with its receipt slip, or for account transfer the
+    transfer notice with its receipt (R24). Own invoices only."""
+    async with runtime.sessions() as session:
+        found = await invoices.get_invoice(
+            session=session, invoice_id=invoice_id, member_id=member_id
+        )
+    if found is None:
+        raise invoices.invoice_not_found()
+    # Drawing takes a few milliseconds of CPU: keep the event loop free meanwhile.
+    pdf = await asyncio.to_thread(render_invoice_pdf, found)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="invoice-{found["invoice_number"]}.pdf"'
+        },
+    )

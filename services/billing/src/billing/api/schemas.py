@@ -1,0 +1,224 @@
+"""Request and response bodies of the billing API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from billing.domain.account_transfer import is_katakana_name
+from bizmall_events import LocalizedText, PaymentMethod
+
+
+class AccountTransferView(BaseModel):
+    """An account-transfer application as its member (or ops) sees it: no full number."""
+
+    id: uuid.UUID
+    status: Literal["applied", "completed", "rejected"]
+    bank_code: str
+    branch_code: str
+    account_type: Literal["ordinary", "current"]
+    account_number_masked: str
+    applied_at: datetime
+    expected_completion_date: date
+    decided_at: datetime | None = None
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AccountTransferView:
+        return cls(**row, account_number_masked=row["masked_number"])
+
+
+class AccountView(BaseModel):
+    """``GET /billing/account``: the payment method and the transfer application's state."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    payment_method: PaymentMethod
+    consolidated_mailing: bool
+    account_transfer: AccountTransferView | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AccountView:
+        transfer = row.get("account_transfer")
+        return cls(
+            id=row["id"],
+            member_id=row["member_id"],
+            payment_method=row["payment_method"],
+            consolidated_mailing=row["consolidated_mailing"],
+            account_transfer=AccountTransferView.of(transfer) if transfer else None,
+        )
+
+
+class PatchAccountBody(BaseModel):
+    """``PATCH /billing/account``. Unknown fields are kept so card data can be recognised
+    and refused (R21), never stored or echoed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    payment_method: str | None = None
+
+
+class AccountTransferBody(BaseModel):
+    """``POST /billing/account-transfer``: the bank account to debit (R21)."""
+
+    bank_code: str = Field(pattern=r"^\d{4}$", description="4-digit bank code (金融機関コード).")
+    branch_code: str = Field(pattern=r"^\d{3}$", description="3-digit branch code (支店コード).")
+    account_type: Literal["ordinary", "current"] = Field(description="普通 or 当座.")
+    account_number: str = Field(pattern=r"^\d{7}$", description="7-digit account number.")
+    holder_name_kana: str = Field(
+        min_length=1, max_length=60, description="Holder name in full- or half-width katakana."
+    )
+
+    @field_validator("holder_name_kana")
+    @classmethod
+    def _katakana_only(cls, value: str) -> str:
+        if not is_katakana_name(value):
+            raise ValueError("the holder name must be written in katakana only")
+        return value
+
+
+class InvoiceLineView(BaseModel):
+    position: int
+    contract_id: uuid.UUID | None
+    kind: str
+    name: LocalizedText
+    quantity: int
+    unit_price: int
+    amount: int
+    tax_category: Literal["10%", "non_taxable"]
+    period_start: date | None
+    period_end: date | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> InvoiceLineView:
+        return cls(
+            **{
+                k: row[k]
+                for k in (
+                    "position",
+                    "contract_id",
+                    "kind",
+                    "quantity",
+                    "unit_price",
+                    "amount",
+                    "period_start",
+                    "period_end",
+                )
+            },
+            name=LocalizedText.model_validate(row["plan_name"]),
+            tax_category="10%" if row["taxable"] else "non_taxable",
+        )
+
+
+class TaxSubtotal(BaseModel):
+    """Amounts of one tax category (R25)."""
+
+    category: Literal["10%", "non_taxable"]
+    subtotal: int
+    tax: int
+
+
+class InvoiceSummary(BaseModel):
+    id: uuid.UUID
+    invoice_number: str
+    status: Literal["issued", "paid", "overdue", "void"]
+    service_id: uuid.UUID
+    service_name: LocalizedText
+    usage_period_start: date
+    usage_period_end: date
+    issue_date: date
+    due_date: date
+    payment_method: PaymentMethod
+    total: int
+    paid_amount: int
+    consolidated_mailing: bool
+    corrects_invoice_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> InvoiceSummary:
+        return cls.model_validate(row)
+
+
+class InvoiceView(InvoiceSummary):
+    """One invoice with every qualified-invoice item (R25)."""
+
+    issuer: dict[str, str]
+    recipient: dict[str, Any]
+    lines: list[InvoiceLineView]
+    tax_subtotals: list[TaxSubtotal]
+    taxable_subtotal: int
+    non_taxable_subtotal: int
+    tax: int
+    void_reason: str | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> InvoiceView:
+        return cls.model_validate(
+            {
+                **row,
+                "lines": [InvoiceLineView.of(line) for line in row["lines"]],
+                "tax_subtotals": [
+                    TaxSubtotal(category="10%", subtotal=row["taxable_subtotal"], tax=row["tax"]),
+                    TaxSubtotal(
+                        category="non_taxable", subtotal=row["non_taxable_subtotal"], tax=0
+                    ),
+                ],
+            }
+        )
+
+
+class InvoicePage(BaseModel):
+    items: list[InvoiceSummary]
+    next_cursor: str | None
+
+
+class RunBody(BaseModel):
+    """``POST /ops/billing/runs``: the usage month to bill."""
+
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-04"])
+
+
+class RunView(BaseModel):
+    month: str
+    issue_date: date
+    invoices_issued: int
+    contracts_waiting_for_account: int
+
+
+class DecisionBody(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class MailingBody(BaseModel):
+    consolidated_mailing: bool
+
+
+class PaymentBody(BaseModel):
+    amount: int = Field(gt=0)
+    paid_on: date
+
+
+class FailedTransferBody(BaseModel):
+    failed_on: date
+
+
+class CorrectedLineBody(BaseModel):
+    label_ja: str = Field(min_length=1)
+    label_en: str = Field(min_length=1)
+    quantity: int = Field(ge=1)
+    unit_price: int = Field(ge=0)
+    taxable: bool = True
+    contract_id: uuid.UUID | None = None
+    kind: Literal["monthly_fee", "prorated_fee", "initial_fee", "termination_fee", "adjustment"] = (
+        "adjustment"
+    )
+
+
+class CorrectionBody(BaseModel):
+    """``POST /ops/billing/invoices/{id}/correct``: why, and the corrected lines."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    lines: list[CorrectedLineBody] = Field(min_length=1)
