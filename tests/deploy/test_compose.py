@@ -24,7 +24,7 @@ PUBLIC = {"notification": {"web_base_url"}}
 PUBLIC_URL = "http://localhost:8000"
 #: Settings holding a secret end so; a secret the code ships a default for must
 #: be set in compose, where a deployer sees it.
-SECRET_SUFFIXES = ("secret", "secret_key", "password")
+SECRET_SUFFIXES = ("secret", "_key", "password")
 #: Published host ports: nothing else may reach the host.
 PUBLISHED = {"gateway": ["8000:8000"], "mailpit": ["8025:8025"], "rabbitmq": ["15672:15672"]}
 #: Settings an app inherits from ServiceSettings but never uses, so compose
