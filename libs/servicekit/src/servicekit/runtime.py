@@ -33,7 +33,7 @@ class Runtime:
         """Create (without connecting) the resources described by ``settings``."""
         from servicekit.redis import create_redis
 
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         return cls(
             settings=settings,
             engine=engine,

@@ -66,6 +66,10 @@ class ServiceSettings(BaseSettings):
         default="http://127.0.0.1:8001/internal/jwks",
         description="Where the identity service publishes its token signing keys.",
     )
+    db_pool_size: int = Field(
+        default=5,
+        description="Database connections kept per process (as many again may overflow).",
+    )
     log_level: str = Field(default="INFO", description="Log level.")
     host: str = Field(default="127.0.0.1", description="Address the HTTP API binds to.")
     port: int = Field(default=0, description="Port the HTTP API binds to (0: the local default).")

@@ -100,6 +100,8 @@ class Infra:
             "retry_delays_ms": [200, 400],
             "max_attempts": 3,
             "outbox_poll_seconds": 0.5,
+            # Many apps live at once in a test run; keep PostgreSQL's slots for them all.
+            "db_pool_size": 3,
         }
         if "database_url" not in overrides:
             values["database_url"] = await self.create_database(settings_cls.service_name)

@@ -1,7 +1,7 @@
 """The ordering service's tables (its own database; names unique across services).
 
-Local copies: ``catalog_service_version`` keeps every version of every service
-as catalog published it, ``catalog_service_current`` points at each service's
+Local copies: ``ordering_catalog_copy`` keeps every version of every service
+as catalog published it, ``ordering_catalog_current`` points at each service's
 newest version; ``member_copy`` and ``member_document`` keep what ordering
 needs to know about members. Then the orders, the idempotency keys of
 ``POST /orders``, the contracts and the activation notices already issued.
@@ -27,7 +27,7 @@ def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
 class CatalogServiceVersion(SQLModel, table=True):
     """One version of a service, the whole snapshot (R28: older orders keep theirs)."""
 
-    __tablename__ = "catalog_service_version"
+    __tablename__ = "ordering_catalog_copy"
 
     service_id: uuid.UUID = Field(primary_key=True)
     version: int = Field(primary_key=True)
@@ -38,7 +38,7 @@ class CatalogServiceVersion(SQLModel, table=True):
 class CatalogServiceCurrent(SQLModel, table=True):
     """Which version of a service is current: the newest one catalog published."""
 
-    __tablename__ = "catalog_service_current"
+    __tablename__ = "ordering_catalog_current"
 
     service_id: uuid.UUID = Field(primary_key=True)
     version: int

@@ -18,14 +18,14 @@ _UTC = sa.DateTime(timezone=True)
 
 def upgrade() -> None:
     op.create_table(
-        "catalog_service_version",
+        "ordering_catalog_copy",
         sa.Column("service_id", sa.Uuid(), primary_key=True),
         sa.Column("version", sa.Integer(), primary_key=True),
         sa.Column("snapshot", JSONB(), nullable=False),
         sa.Column("received_at", _UTC, nullable=False),
     )
     op.create_table(
-        "catalog_service_current",
+        "ordering_catalog_current",
         sa.Column("service_id", sa.Uuid(), primary_key=True),
         sa.Column("version", sa.Integer(), nullable=False),
     )
@@ -120,7 +120,7 @@ def downgrade() -> None:
         "orders",
         "member_document",
         "member_copy",
-        "catalog_service_current",
-        "catalog_service_version",
+        "ordering_catalog_current",
+        "ordering_catalog_copy",
     ):
         op.drop_table(table)
