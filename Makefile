@@ -1,6 +1,6 @@
 # bizmall developer commands. `make test` is what CI runs (.ci/run).
 .DEFAULT_GOAL := help
-.PHONY: help uv sync test lint fmt dev seed settings-doc
+.PHONY: help uv sync test lint fmt dev seed settings-doc bench
 
 # uv itself: the one on PATH, else the one `make uv` installs with pip.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
@@ -11,6 +11,7 @@ help:
 	@echo "make fmt     format and fix what ruff can"
 	@echo "make dev     the whole system on localhost without Docker (Ctrl-C stops it)"
 	@echo "make seed    load the demo data into the running local system"
+	@echo "make bench   the benchmarks of bench/ on a local stack of their own (a few minutes)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -41,3 +42,11 @@ seed: sync
 # Rewrites the settings tables of README.md from the apps' settings classes.
 settings-doc: sync
 	$(UV) run python -m devrun.settings_doc --write README.md
+
+# The benchmarks (bench/README.md): a local stack of their own, figures printed and
+# saved in bench/results/. wrk is installed when missing and we are root; without
+# it the load comes from an aiohttp loop.
+bench: sync
+	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] \
+	  || apt-get install -y wrk >/dev/null 2>&1 || echo "wrk not installed: using aiohttp"
+	$(UV) run python -m bench

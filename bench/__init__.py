@@ -1,0 +1,1 @@
+"""Benchmarks of bizmall on a local stack (``make bench``); not tests, see bench/README.md."""

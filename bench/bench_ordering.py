@@ -1,0 +1,215 @@
+"""Issue 6's benchmark: order placement through the gateway, and mail latency.
+
+1. 32 concurrent members (each its own verified member and token) place orders
+   back to back for ``BENCH_SECONDS``: orders/s and p50/p99 of ``POST /orders``.
+2. After the confirmation mails of step 1 have drained, orders are placed at a
+   steady ``BENCH_ORDER_RATE`` per second for ``BENCH_STEADY_SECONDS``; for
+   each, the time from its 201 to its confirmation email arriving in the SMTP
+   sink (matched by the order id in the mail): p50/p99.
+
+The service is a seeded one open to corporations (``BENCH_ORDER_SERVICE``,
+default ``data-backup``), its first plan, the order unit as quantity, a start
+date a few business days after the earliest (so the 13:00 cut-off passing
+mid-run cannot invalidate it), and the required order fields filled from its
+JSON Schema.
+
+    uv run python -m bench.bench_ordering
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any
+
+import aiohttp
+
+from bench.load import LoadResult, closed_loop, open_loop, percentile
+from bench.mailsink import Arrival, MailSink
+from bench.members import Member, log_in, verified_members
+from bench.report import save, table
+from bench.stack import Stack, local_stack
+
+MEMBERS = 32
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+RATE = float(os.environ.get("BENCH_ORDER_RATE", "10"))
+STEADY_SECONDS = float(os.environ.get("BENCH_STEADY_SECONDS", "30"))
+SERVICE_SLUG = os.environ.get("BENCH_ORDER_SERVICE", "data-backup")
+MAIL_TIMEOUT = float(os.environ.get("BENCH_MAIL_TIMEOUT", "180"))
+
+
+def sample_options(schema: dict[str, Any]) -> dict[str, Any]:
+    """Values for the required fields of an order-field schema (the catalog's subset)."""
+    options: dict[str, Any] = {}
+    for name in schema.get("required", []):
+        spec = schema["properties"][name]
+        if "enum" in spec:
+            options[name] = spec["enum"][0]
+        elif spec.get("type") == "integer":
+            options[name] = spec.get("minimum", 1)
+        elif spec.get("type") == "boolean":
+            options[name] = False
+        elif spec.get("format") == "date":
+            options[name] = "2030-04-01"
+        elif "pattern" not in spec:
+            options[name] = "b" * max(spec.get("minLength", 1), 5)
+        else:
+            raise ValueError(f"cannot make a value for {name}: choose another service")
+    return options
+
+
+async def order_body(gateway: str) -> dict[str, Any]:
+    """A valid ``POST /orders`` body for the chosen seeded service."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{gateway}/api/v1/services?limit=100") as response:
+            lineup = (await response.json())["items"]
+        service_id = next(s["id"] for s in lineup if s["slug"] == SERVICE_SLUG)
+        async with session.get(f"{gateway}/api/v1/services/{service_id}") as response:
+            service = await response.json()
+        async with session.get(f"{gateway}/api/v1/services/{service_id}/start-dates") as response:
+            dates = (await response.json())["dates"]
+    return {
+        "service_id": service_id,
+        "plan_id": service["plans"][0]["plan_id"],
+        "quantity": service["order_unit"],
+        "desired_start_date": dates[min(5, len(dates) - 1)],
+        "options": sample_options(service["order_fields"]),
+    }
+
+
+async def first_order(gateway: str, member: Member, body: dict[str, Any]) -> None:
+    """Place one order, retrying while ordering's copy of the catalog is still arriving."""
+    deadline = time.monotonic() + 120
+    async with aiohttp.ClientSession() as session:
+        while True:
+            async with session.post(
+                f"{gateway}/api/v1/orders", json=body, headers=member.headers
+            ) as response:
+                if response.status == 201:
+                    return
+                text = await response.text()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no order accepted: {response.status} {text}")
+            await asyncio.sleep(1)
+
+
+async def wait_for_orders(mail: MailSink, order_ids: set[str], timeout: float) -> dict[str, float]:
+    """Arrival time of the mail naming each order id (those that came within ``timeout``)."""
+
+    def arrived(arrivals: list[Arrival]) -> dict[str, float]:
+        found: dict[str, float] = {}
+        for arrival in arrivals:
+            for uuid in arrival.uuids & order_ids:
+                found.setdefault(uuid, arrival.at)
+        return found
+
+    try:
+        await mail.wait_until(
+            lambda arrivals: [True] if len(arrived(arrivals)) == len(order_ids) else [], timeout
+        )
+    except TimeoutError:
+        pass
+    return arrived(mail.snapshot())
+
+
+def placer(
+    gateway: str, members: list[Member], body: dict[str, Any], placed: dict[str, float]
+) -> Any:
+    """A load request placing one order as member ``n``; ``placed`` gets id → 201 time."""
+    url = f"{gateway}/api/v1/orders"
+
+    async def place(session: aiohttp.ClientSession, number: int) -> int:
+        async with session.post(url, json=body, headers=members[number].headers) as response:
+            answered = time.perf_counter()
+            answer = await response.json(content_type=None)
+            if response.status == 201:
+                placed[str(answer["id"])] = answered
+            return response.status
+
+    return place
+
+
+async def measure(stack: Stack) -> dict[str, Any]:
+    """Measure, print and save issue 6's figures."""
+    gateway = stack.gateway_url
+    members = await verified_members(gateway, stack.mail, MEMBERS, "order")
+    await log_in(gateway, members)
+    body = await order_body(gateway)
+    await first_order(gateway, members[0], body)
+
+    burst: dict[str, float] = {}
+    throughput = await closed_loop(
+        placer(gateway, members, body, burst),
+        connections=MEMBERS,
+        seconds=SECONDS,
+        ok=frozenset({201}),
+    )
+    drain_started = time.perf_counter()
+    burst_mail = await wait_for_orders(stack.mail, set(burst), MAIL_TIMEOUT)
+    drain_seconds = time.perf_counter() - drain_started
+
+    steady: dict[str, float] = {}
+    paced = await open_loop(
+        placer(gateway, members, body, steady),
+        rate=RATE,
+        seconds=STEADY_SECONDS,
+        members=MEMBERS,
+        ok=frozenset({201}),
+    )
+    steady_mail = await wait_for_orders(stack.mail, set(steady), MAIL_TIMEOUT)
+
+    delays = [(steady_mail[i] - steady[i]) * 1000 for i in steady if i in steady_mail]
+    mail = {
+        "orders": len(steady),
+        "mails_matched": len(delays),
+        "p50_ms": round(percentile(delays, 50), 1),
+        "p99_ms": round(percentile(delays, 99), 1),
+        "max_ms": round(max(delays), 1) if delays else 0.0,
+    }
+    burst_drain = {
+        "orders": len(burst),
+        "mails_matched": len(burst_mail),
+        "seconds_after_load_until_all_mailed": round(drain_seconds, 1),
+    }
+    header = ["load", "orders/s", "p50 ms", "p99 ms", "orders", "errors", "answers"]
+    rows = [
+        [label, r.rps, r.p50_ms, r.p99_ms, r.requests, r.errors, _statuses(r)]
+        for label, r in (
+            (f"{MEMBERS} concurrent, {SECONDS:g}s", throughput),
+            (f"{RATE:g}/s for {STEADY_SECONDS:g}s", paced),
+        )
+    ]
+    title = f"POST /orders through the gateway ({SERVICE_SLUG}, quantity {body['quantity']})"
+    print(table(title, header, rows))
+    title = f"\n201 → confirmation mail in the SMTP sink, at {RATE:g} orders/s"
+    header = ["orders", "mails matched", "p50 ms", "p99 ms", "max ms"]
+    print(table(title, header, [list(mail.values())]))
+    print(
+        f"after the {MEMBERS}-member burst: {burst_drain['mails_matched']}/"
+        f"{burst_drain['orders']} confirmation mails, the last "
+        f"{burst_drain['seconds_after_load_until_all_mailed']}s after the load ended"
+    )
+    figures = {
+        "order_body": body,
+        "placement_32_concurrent": throughput.as_dict(),
+        "placement_steady": paced.as_dict(),
+        "confirmation_mail_latency": mail,
+        "burst_mail_drain": burst_drain,
+    }
+    print(f"saved {save('ordering', figures)}")
+    return figures
+
+
+async def run() -> dict[str, Any]:
+    """Start a stack of its own and measure on it."""
+    async with local_stack() as stack:
+        return await measure(stack)
+
+
+def _statuses(result: LoadResult) -> str:
+    return " ".join(f"{k}:{v}" for k, v in sorted(result.notes["statuses"].items()))
+
+
+if __name__ == "__main__":
+    asyncio.run(run())

@@ -1,0 +1,56 @@
+"""Printing a benchmark's table and keeping its figures in ``bench/results/``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).with_name("results")
+
+
+def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
+    """A fixed-width text table."""
+    cells = [[str(c) for c in header], *[[_fmt(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [title]
+    for number, row in enumerate(cells):
+        lines.append(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if number == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value >= 100 else f"{value:.2f}"
+    return str(value)
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    load1, load5, _ = os.getloadavg()
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_1m_5m_at_end": [round(load1, 2), round(load5, 2)],
+    }
+
+
+def save(name: str, figures: dict[str, Any]) -> Path:
+    """Write ``figures`` (plus the time and machine) to ``results/<name>-<UTC date>.json``."""
+    now = datetime.now(UTC)
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}-{now:%Y-%m-%d}.json"
+    body = {"benchmark": name, "measured_at": now.isoformat(), "machine": machine(), **figures}
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    return path
