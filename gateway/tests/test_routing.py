@@ -138,3 +138,12 @@ async def test_two_upstream_urls_both_receive_traffic(
         async with client.get(gateway.url + "/api/v1/orders", headers=headers) as response:
             instances.append((await response.json())["instance"])
     assert set(instances) == {"ordering-a", "ordering-b"}
+
+
+async def test_answer_carries_one_date_and_one_server_header(
+    gateway: Any, client: aiohttp.ClientSession
+) -> None:
+    async with client.get(gateway.url + "/api/v1/services") as response:
+        assert response.status == 200
+        assert len(response.headers.getall("Date", [])) <= 1
+        assert len(response.headers.getall("Server", [])) <= 1

@@ -84,7 +84,9 @@ _NOT_FORWARDED = _HOP_BY_HOP | {
     b"x-forwarded-host",
     b"forwarded",
 }
-_NOT_RETURNED = _HOP_BY_HOP | {b"x-request-id"}
+# The gateway's own server writes Date and Server; the service's copies would
+# make each appear twice.
+_NOT_RETURNED = _HOP_BY_HOP | {b"x-request-id", b"date", b"server"}
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 #: Bodies up to this size are read whole before forwarding (one write upstream,
