@@ -271,9 +271,63 @@ INTERNAL_PROBLEM = Problem(
 )
 
 
-def internal_error_response(request: Request | None = None) -> Response:
-    """The 500 ``internal`` problem: says nothing about what went wrong."""
+DEPENDENCY_PROBLEM = Problem(
+    503,
+    "service.unavailable",
+    ja="一時的にご利用いただけません。しばらくしてから再度お試しください。",
+    en="The service is temporarily unavailable. Please try again shortly.",
+    headers={"Retry-After": "5"},
+)
+
+
+def is_dependency_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a database, broker or cache being unreachable.
+
+    Such a failure is the server's dependency being away, not a bug: it is
+    answered 503 with ``Retry-After`` so clients retry instead of giving up.
+    """
+    import redis.exceptions
+    import sqlalchemy.exc
+
+    outage_types: tuple[type[BaseException], ...] = (
+        ConnectionError,
+        sqlalchemy.exc.OperationalError,
+        sqlalchemy.exc.InterfaceError,
+        sqlalchemy.exc.TimeoutError,
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+    )
+    try:
+        import asyncpg
+
+        outage_types += (
+            asyncpg.TooManyConnectionsError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.ConnectionDoesNotExistError,
+            asyncpg.InterfaceError,
+        )
+    except ImportError:  # pragma: no cover - asyncpg is a servicekit dependency
+        pass
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, outage_types):
+            return True
+        if isinstance(current, sqlalchemy.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def internal_error_response(
+    request: Request | None = None, exc: BaseException | None = None
+) -> Response:
+    """The 500 ``internal`` problem (says nothing about what went wrong), or 503
+    ``service.unavailable`` when ``exc`` is a dependency outage."""
     accept_language = request.headers.get("accept-language") if request is not None else None
+    if exc is not None and is_dependency_outage(exc):
+        return problem_response(DEPENDENCY_PROBLEM, accept_language)
     return problem_response(INTERNAL_PROBLEM, accept_language)
 
 
@@ -298,7 +352,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     _log.error("unhandled exception in %s %s", request.method, request.url.path, exc_info=exc)
-    return internal_error_response(request)
+    return internal_error_response(request, exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -92,11 +92,11 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
+        except Exception as exc:
             if response_started:
                 raise
             _error_log.exception("unhandled exception", method=scope["method"], path=scope["path"])
-            await internal_error_response(Request(scope))(scope, receive, send_with_id)
+            await internal_error_response(Request(scope), exc)(scope, receive, send_with_id)
         finally:
             self._log_access(scope, status, started)
             correlation_id_var.reset(correlation_token)

@@ -250,3 +250,32 @@ async def test_handlers_alone_answer_the_500_problem_without_the_middleware() ->
     assert response.json()["code"] == "internal"
     assert response.json()["detail"] == "An internal error occurred. Please try again later."
     assert "hunter2" not in response.text
+
+
+async def test_database_out_of_reach_is_a_503_with_retry_after(closed_port: int) -> None:
+    from sqlalchemy import text
+
+    from servicekit.db import create_engine
+
+    engine = create_engine(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/nowhere")
+    outage_router = APIRouter()
+
+    @outage_router.get("/needs-db")
+    async def needs_db() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    app = create_service_app(
+        settings=ServiceSettings(), title="t", routers=[outage_router], readiness={}
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
+            response = await http.get("/needs-db", headers={"Accept-Language": "en"})
+    finally:
+        await engine.dispose()
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "5"
+    assert response.json()["code"] == "service.unavailable"
