@@ -27,7 +27,7 @@ async def list_invoices(
     """The member's own invoices, newest first."""
     async with runtime.sessions() as session:
         try:
-            rows, next_cursor = await invoices.list_member_invoices(
+            rows, next_cursor = await invoices.list_invoices(
                 session=session, member_id=member_id, limit=limit, cursor=cursor
             )
         except ValueError:

@@ -4,22 +4,29 @@ corrections and consolidated mailing — every action audited (R29)."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from billing.api.deps import ClockDep, RuntimeDep, SettingsDep
+from billing.api.deps import ClockDep, RuntimeDep, SettingsDep, invalid_cursor
 from billing.api.schemas import (
     AccountTransferView,
     AccountView,
     CorrectionBody,
     DecisionBody,
     FailedTransferBody,
+    InvoiceStatus,
     InvoiceView,
     MailingBody,
+    OpsAccountTransferPage,
+    OpsAccountTransferView,
+    OpsInvoicePage,
+    OpsInvoiceSummary,
     PaymentBody,
     RunBody,
     RunView,
 )
+from billing.domain.account_transfer import TransferStatus
 from billing.domain.billing_month import UsageMonth
 from billing.service_layer import accounts, invoices
 from billing.service_layer.billing_run import run_billing
@@ -61,6 +68,27 @@ async def run(
         issue_date=result.issue_date,
         invoices_issued=result.invoices_issued,
         contracts_waiting_for_account=result.contracts_waiting_for_account,
+    )
+
+
+@router.get("/account-transfers", response_model=OpsAccountTransferPage)
+async def account_transfers(
+    ops: OpsOnly,
+    runtime: RuntimeDep,
+    status: TransferStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> OpsAccountTransferPage:
+    """Transfer applications, oldest first: ``status=applied`` is the queue to decide."""
+    async with runtime.sessions() as session:
+        try:
+            rows, next_cursor = await accounts.list_account_transfers(
+                session=session, status=status, limit=limit, cursor=cursor
+            )
+        except ValueError:
+            raise invalid_cursor() from None
+    return OpsAccountTransferPage(
+        items=[OpsAccountTransferView.of(r) for r in rows], next_cursor=next_cursor
     )
 
 
@@ -124,6 +152,26 @@ async def _invoice_view(runtime: RuntimeDep, invoice_id: uuid.UUID) -> InvoiceVi
     if found is None:
         raise invoices.invoice_not_found()
     return InvoiceView.of(found)
+
+
+@router.get("/invoices", response_model=OpsInvoicePage)
+async def list_invoices(
+    ops: OpsOnly,
+    runtime: RuntimeDep,
+    status: InvoiceStatus | None = None,
+    member_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> OpsInvoicePage:
+    """Every member's invoices newest first, narrowed to a state and/or a member."""
+    async with runtime.sessions() as session:
+        try:
+            rows, next_cursor = await invoices.list_invoices(
+                session=session, member_id=member_id, status=status, limit=limit, cursor=cursor
+            )
+        except ValueError:
+            raise invalid_cursor() from None
+    return OpsInvoicePage(items=[OpsInvoiceSummary.of(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/invoices/{invoice_id}", response_model=InvoiceView)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -27,8 +27,20 @@ class AccountTransferView(BaseModel):
     reason: str | None = None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> AccountTransferView:
+    def of(cls, row: dict[str, Any]) -> Self:
         return cls(**row, account_number_masked=row["masked_number"])
+
+
+class OpsAccountTransferView(AccountTransferView):
+    """An application in the ops list: whose it is and who decided it."""
+
+    member_id: uuid.UUID
+    decided_by: str | None = None
+
+
+class OpsAccountTransferPage(BaseModel):
+    items: list[OpsAccountTransferView]
+    next_cursor: str | None
 
 
 class AccountView(BaseModel):
@@ -80,6 +92,10 @@ class AccountTransferBody(BaseModel):
         return value
 
 
+#: The states of an invoice (R24).
+InvoiceStatus = Literal["issued", "paid", "overdue", "void"]
+
+
 class InvoiceLineView(BaseModel):
     position: int
     contract_id: uuid.UUID | None
@@ -124,7 +140,7 @@ class TaxSubtotal(BaseModel):
 class InvoiceSummary(BaseModel):
     id: uuid.UUID
     invoice_number: str
-    status: Literal["issued", "paid", "overdue", "void"]
+    status: InvoiceStatus
     service_id: uuid.UUID
     service_name: LocalizedText
     usage_period_start: date
@@ -138,8 +154,19 @@ class InvoiceSummary(BaseModel):
     corrects_invoice_id: uuid.UUID | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> InvoiceSummary:
+    def of(cls, row: dict[str, Any]) -> Self:
         return cls.model_validate(row)
+
+
+class OpsInvoiceSummary(InvoiceSummary):
+    """An invoice in the ops list: which member it bills."""
+
+    member_id: uuid.UUID
+
+
+class OpsInvoicePage(BaseModel):
+    items: list[OpsInvoiceSummary]
+    next_cursor: str | None
 
 
 class InvoiceView(InvoiceSummary):

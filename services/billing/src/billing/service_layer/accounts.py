@@ -8,6 +8,7 @@ of the account number stay readable.
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import datetime
@@ -179,6 +180,45 @@ def transfer_not_found() -> Problem:
         ja="口座振替の申込みが見つかりません。",
         en="No such account-transfer application.",
     )
+
+
+def _encode_transfer_cursor(applied_at: datetime, transfer_id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{applied_at.isoformat()}|{transfer_id}".encode()).decode()
+
+
+def _decode_transfer_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        moment, _, ident = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        applied_at = datetime.fromisoformat(moment)
+        if applied_at.tzinfo is None:
+            raise ValueError("a cursor's time carries its offset")
+        return applied_at, uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+async def list_account_transfers(
+    *, session: Any, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Transfer applications (in one state when given) with their member, oldest first —
+    the order ops work through the applied ones; ``ValueError`` for a foreign cursor."""
+    query = sa.select(account_transfer, billing_account.c.member_id).join(
+        billing_account, billing_account.c.id == account_transfer.c.account_id
+    )
+    if status is not None:
+        query = query.where(account_transfer.c.status == status)
+    if cursor:
+        applied_at, ident = _decode_transfer_cursor(cursor)
+        query = query.where(
+            sa.tuple_(account_transfer.c.applied_at, account_transfer.c.id) > (applied_at, ident)
+        )
+    query = query.order_by(account_transfer.c.applied_at, account_transfer.c.id).limit(limit + 1)
+    rows = [dict(r) for r in (await session.execute(query)).mappings()]
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = _encode_transfer_cursor(rows[-1]["applied_at"], rows[-1]["id"])
+    return rows, next_cursor
 
 
 async def decide_account_transfer(

@@ -53,11 +53,21 @@ def _decode_cursor(cursor: str) -> tuple[date, uuid.UUID]:
         raise ValueError("invalid cursor") from exc
 
 
-async def list_member_invoices(
-    *, session: Any, member_id: uuid.UUID, limit: int, cursor: str | None
+async def list_invoices(
+    *,
+    session: Any,
+    limit: int,
+    cursor: str | None,
+    member_id: uuid.UUID | None = None,
+    status: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """The member's invoices, newest first; ``ValueError`` for a foreign cursor."""
-    query = sa.select(invoice).where(invoice.c.member_id == member_id)
+    """Invoices newest first, of one member and/or in one state when given; ``ValueError``
+    for a foreign cursor."""
+    query = sa.select(invoice)
+    if member_id is not None:
+        query = query.where(invoice.c.member_id == member_id)
+    if status is not None:
+        query = query.where(invoice.c.status == status)
     if cursor:
         day, ident = _decode_cursor(cursor)
         query = query.where(sa.tuple_(invoice.c.issue_date, invoice.c.id) < (day, ident))
