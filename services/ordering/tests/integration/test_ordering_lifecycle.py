@@ -7,6 +7,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from jpcalendar import JST, subtract_business_days
@@ -375,3 +376,18 @@ async def test_r11_withdrawal_blockers_name_open_orders_and_unended_contracts(
     ]
     ordering.pin(datetime(2026, 7, 1, 10, 0, tzinfo=JST))
     assert (await ordering.client.get(url)).json() == {"items": []}
+
+
+@pytest.mark.parametrize("start", ["2016-06-08", "2026-02-27", "2026-07-03"])
+async def test_activation_date_far_from_today_is_refused(ordering: Any, start: str) -> None:
+    """A mistyped start date must not reach billing, which bills every month from it."""
+    ordering.pin(NOW)
+    snapshot = await ordering.publish_service()
+    member_id = uuid.uuid4()
+    order = await ordering.place(member_id, snapshot, START)
+    assert (await ordering.ops(order["id"], "accept")).status_code == 200
+    refused = await ordering.ops(order["id"], "activate", {"start_date": start})
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "order.start_date_out_of_range"
+    contracts = await ordering.client.get("/api/v1/contracts", headers=ordering.member(member_id))
+    assert contracts.json()["items"] == []

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from jpcalendar import is_business_day
 from ordering.adapters import repository
 from ordering.domain.contract import Contract
 from ordering.domain.order import InvalidTransition, Order
 from ordering.service_layer import events
-from ordering.service_layer.clock import Clock
+from ordering.service_layer.clock import Clock, japan_today
 from ordering.service_layer.notices import issue_activation_notice
 from servicekit.problems import Problem
 from servicekit.uow import UnitOfWork
@@ -160,10 +160,37 @@ async def reject(
     return order
 
 
+#: How far back ops may date an activation they record late, and how far ahead
+#: one they record when provisioning is done before the start. Billing bills
+#: every month from the start date on, so a mistyped year must not reach it.
+MAX_ACTIVATION_BACKDATE_DAYS = 92
+MAX_ACTIVATION_AHEAD_DAYS = 31
+
+
+def _start_date_out_of_range(today: date) -> Problem:
+    earliest = today - timedelta(days=MAX_ACTIVATION_BACKDATE_DAYS)
+    latest = today + timedelta(days=MAX_ACTIVATION_AHEAD_DAYS)
+    return Problem(
+        422,
+        "order.start_date_out_of_range",
+        ja=f"開通日は{earliest.isoformat()}から{latest.isoformat()}までの日付を指定してください。",
+        en=f"The start date must be between {earliest.isoformat()} and {latest.isoformat()}.",
+        errors=[{"field": "body.start_date", "code": "out_of_range"}],
+    )
+
+
 async def activate(
     order_id: uuid.UUID, *, start_date: date, uow: UnitOfWork, actor: str, clock: Clock
 ) -> tuple[Order, Contract]:
-    """Ops activated the service on ``start_date``: the contract starts (billing bills it)."""
+    """Ops activated the service on ``start_date``: the contract starts (billing bills it).
+
+    The date is when the service starts: at most :data:`MAX_ACTIVATION_BACKDATE_DAYS`
+    back and :data:`MAX_ACTIVATION_AHEAD_DAYS` ahead of today (Japan time).
+    """
+    today = japan_today(clock())
+    earliest = today - timedelta(days=MAX_ACTIVATION_BACKDATE_DAYS)
+    if not earliest <= start_date <= today + timedelta(days=MAX_ACTIVATION_AHEAD_DAYS):
+        raise _start_date_out_of_range(today)
     order = await _progress(
         order_id,
         uow=uow,
