@@ -152,17 +152,24 @@ def test_container_settings_are_complete_and_point_at_compose_services(
 ) -> None:
     cls = settings_class(app)
     env = deploy.container_env(app)
-    own = {name: value for name, value in env.items() if name.startswith(prefix(app))}
     fields = cls.model_fields
+    # A field with a validation alias is read from that name only, not from the prefix.
+    names = {
+        name: info.validation_alias
+        if isinstance(info.validation_alias, str)
+        else prefix(app) + name.upper()
+        for name, info in fields.items()
+    }
+    own = {n: v for n, v in env.items() if n.startswith(prefix(app)) or n in names.values()}
 
-    unknown = sorted(n for n in own if n[len(prefix(app)) :].lower() not in fields)
+    unknown = sorted(n for n in own if n not in names.values())
     assert unknown == [], f"compose or Dockerfile sets variables {app} does not read"
 
     app_environment(own)
     settings = cls()
     local = cls.model_construct()
     for name, info in fields.items():
-        variable = prefix(app) + name.upper()
+        variable = names[name]
         if info.is_required():
             assert variable in own, f"{variable} is required"
         if name in UNUSED.get(app, ()):
