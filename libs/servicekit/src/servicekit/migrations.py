@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
@@ -26,6 +26,9 @@ from servicekit.deadletters import DeadLetter
 from servicekit.inbox import InboxRecord
 from servicekit.outbox import OutboxRecord
 from servicekit.settings import ServiceSettings
+
+#: Advisory-lock key held while a database is being migrated.
+MIGRATION_LOCK_KEY = 0x62697A6D616C6C  # "bizmall"
 
 PLATFORM_TABLES = [OutboxRecord, InboxRecord, DeadLetter, AuditRecord]
 
@@ -76,6 +79,10 @@ def run_env(target_metadata: Any = None) -> None:
     config = context.config
 
     def do_run(connection: Connection) -> None:
+        # Replicas starting together (Kubernetes init containers, compose
+        # --scale) migrate one at a time; the others then find nothing to do.
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
