@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from billing.bootstrap import SERVICE
 from billing.config import Settings
 from billing.entrypoints.app import create_app
-from billing.service_layer.clock import pin_clock
 from bizmall_events import (
     ContractActivated,
     ContractCancelled,
@@ -30,6 +29,7 @@ from bizmall_events import (
     NoTerminationFee,
 )
 from jpcalendar import JST
+from servicekit.clock import pin_clock
 from servicekit.migrations import upgrade
 from servicekit.outbox import OutboxRecord
 from servicekit.runtime import Runtime

@@ -29,7 +29,7 @@ from bizmall_events import (
 from ordering.bootstrap import SERVICE
 from ordering.config import Settings
 from ordering.entrypoints.app import create_app
-from ordering.service_layer.clock import pin_clock
+from servicekit.clock import pin_clock
 from servicekit.migrations import upgrade
 from servicekit.outbox import OutboxRecord
 from servicekit.runtime import Runtime

@@ -11,7 +11,7 @@ from typing import Any
 from billing.bootstrap import SERVICE
 from billing.domain.billing_month import UsageMonth
 from billing.service_layer.billing_run import run_billing
-from billing.service_layer.clock import clock_of
+from servicekit.clock import clock_of
 from servicekit.scheduler import run_once_if_leader
 
 

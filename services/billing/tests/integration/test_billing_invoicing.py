@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from billing.service_layer.clock import clock_of, japan_today
 from billing.service_layer.invoices import mark_overdue, settle_account_transfers
 from bizmall_events import MemberProfile, MemberProfileChanged
+from servicekit.clock import clock_of, japan_today
 
 TRANSFER = {
     "bank_code": "0005",

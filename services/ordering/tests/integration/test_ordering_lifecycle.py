@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from jpcalendar import JST, subtract_business_days
 from ordering.service_layer import notices
-from ordering.service_layer.clock import clock_of
 from servicekit.audit import AuditRecord
+from servicekit.clock import clock_of
 
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=JST)
 START = date(2026, 6, 8)

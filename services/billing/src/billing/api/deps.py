@@ -8,8 +8,8 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from billing.config import Settings
-from billing.service_layer.clock import Clock, clock_of
 from servicekit.auth import CurrentMember
+from servicekit.clock import Clock, clock_of
 from servicekit.problems import Problem
 from servicekit.runtime import Runtime
 

@@ -30,8 +30,8 @@ from billing.domain.account_transfer import TransferStatus
 from billing.domain.billing_month import UsageMonth
 from billing.service_layer import accounts, invoices
 from billing.service_layer.billing_run import run_billing
-from billing.service_layer.clock import japan_today
 from servicekit.auth import OpsOnly
+from servicekit.clock import japan_today
 from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1/ops/billing", tags=["ops: billing"])

@@ -8,7 +8,7 @@ from typing import cast
 from billing.config import Settings
 from billing.service_layer import invoices
 from billing.service_layer.billing_run import months_due, run_billing
-from billing.service_layer.clock import clock_of, japan_today
+from servicekit.clock import clock_of, japan_today
 from servicekit.runtime import Runtime
 from servicekit.scheduler import PeriodicJob
 

@@ -24,8 +24,8 @@ from billing.domain.account_transfer import (
     decide,
     expected_completion,
 )
-from billing.service_layer.clock import japan_today
 from bizmall_events import AccountTransferDecided, Envelope, MemberProfileChanged, MemberVerified
+from servicekit.clock import japan_today
 from servicekit.crypto import SecretBox
 from servicekit.problems import Problem
 from servicekit.uow import UnitOfWork

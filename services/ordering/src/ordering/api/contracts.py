@@ -18,9 +18,9 @@ from ordering.api.schemas import (
     ContractView,
 )
 from ordering.service_layer import cancellation
-from ordering.service_layer.clock import japan_today
 from ordering.service_layer.placing import member_id_of
 from servicekit.auth import CurrentMember
+from servicekit.clock import japan_today
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 

@@ -7,7 +7,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from ordering.config import Settings
-from ordering.service_layer.clock import Clock, clock_of
+from servicekit.clock import Clock, clock_of
 from servicekit.problems import Problem
 from servicekit.runtime import Runtime
 

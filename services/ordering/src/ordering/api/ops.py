@@ -20,8 +20,8 @@ from ordering.api.schemas import (
     ReleaseBody,
 )
 from ordering.service_layer import progression
-from ordering.service_layer.clock import japan_today
 from servicekit.auth import OpsOnly
+from servicekit.clock import japan_today
 
 router = APIRouter(prefix="/api/v1/ops/ordering/orders", tags=["ops: orders"])
 

@@ -7,7 +7,7 @@ from typing import cast
 
 from ordering.config import Settings
 from ordering.service_layer import notices
-from ordering.service_layer.clock import clock_of
+from servicekit.clock import clock_of
 from servicekit.runtime import Runtime
 from servicekit.scheduler import PeriodicJob
 

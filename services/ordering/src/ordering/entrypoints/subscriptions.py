@@ -10,7 +10,7 @@ from bizmall_events import (
     WithdrawalDecided,
 )
 from ordering.service_layer import local_copies
-from ordering.service_layer.clock import clock_of
+from servicekit.clock import clock_of
 from servicekit.consumer import Subscriptions
 from servicekit.runtime import Runtime
 

@@ -10,7 +10,7 @@ from ordering.adapters import repository
 from ordering.config import Settings
 from ordering.domain.contract import Contract, ContractNotCancellable, default_end_date
 from ordering.service_layer import events
-from ordering.service_layer.clock import Clock, japan_today
+from servicekit.clock import Clock, japan_today
 from servicekit.problems import Problem
 from servicekit.uow import UnitOfWork
 

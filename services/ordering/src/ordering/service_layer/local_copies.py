@@ -17,7 +17,7 @@ from bizmall_events import (
     WithdrawalDecided,
 )
 from ordering.adapters import repository
-from ordering.service_layer.clock import Clock
+from servicekit.clock import Clock
 from servicekit.consumer import Handler
 from servicekit.logging import get_logger
 from servicekit.uow import UnitOfWork

@@ -15,7 +15,7 @@ from ordering.adapters import repository
 from ordering.domain.contract import Contract
 from ordering.domain.order import Order
 from ordering.service_layer import events
-from ordering.service_layer.clock import Clock, japan_today
+from servicekit.clock import Clock, japan_today
 from servicekit.logging import get_logger
 from servicekit.uow import UnitOfWork
 

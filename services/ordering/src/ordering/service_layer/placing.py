@@ -22,8 +22,8 @@ from ordering.config import Settings
 from ordering.domain.order import Order
 from ordering.domain.placement import ContactCenter, OrderRequest, check_order
 from ordering.service_layer import events
-from ordering.service_layer.clock import Clock
 from servicekit.auth import Principal
+from servicekit.clock import Clock
 from servicekit.problems import Problem
 from servicekit.uow import UnitOfWork
 

@@ -11,8 +11,8 @@ from ordering.adapters import repository
 from ordering.domain.contract import Contract
 from ordering.domain.order import InvalidTransition, Order
 from ordering.service_layer import events
-from ordering.service_layer.clock import Clock, japan_today
 from ordering.service_layer.notices import issue_activation_notice
+from servicekit.clock import Clock, japan_today
 from servicekit.problems import Problem
 from servicekit.uow import UnitOfWork
 

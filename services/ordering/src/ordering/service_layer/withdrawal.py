@@ -6,7 +6,7 @@ import uuid
 
 from bizmall_events import BlockingItem
 from ordering.adapters import repository
-from ordering.service_layer.clock import Clock, japan_today
+from servicekit.clock import Clock, japan_today
 from servicekit.uow import UnitOfWork
 
 
