@@ -320,6 +320,34 @@ def is_dependency_outage(exc: BaseException) -> bool:
     return False
 
 
+UNSTORABLE_VALUE_PROBLEM = Problem(
+    422,
+    "request.unstorable_value",
+    ja="送信された値は受け付けられません（使用できない文字、範囲外の数値、必須項目の欠落など）。",
+    en="A value sent cannot be accepted (a character that cannot be stored, a number out of "
+    "range, or a required value missing).",
+)
+
+
+def is_unstorable_value(exc: BaseException) -> bool:
+    """Whether the database refused a value the client sent (NUL in text, an integer
+    out of range, a required column left empty): the client's input, not a bug to hide
+    behind a 500."""
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - asyncpg is a servicekit dependency
+        return False
+    refused = (asyncpg.DataError, asyncpg.NotNullViolationError)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, refused):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def internal_error_response(
     request: Request | None = None, exc: BaseException | None = None
 ) -> Response:
@@ -328,6 +356,8 @@ def internal_error_response(
     accept_language = request.headers.get("accept-language") if request is not None else None
     if exc is not None and is_dependency_outage(exc):
         return problem_response(DEPENDENCY_PROBLEM, accept_language)
+    if exc is not None and is_unstorable_value(exc):
+        return problem_response(UNSTORABLE_VALUE_PROBLEM, accept_language)
     return problem_response(INTERNAL_PROBLEM, accept_language)
 
 

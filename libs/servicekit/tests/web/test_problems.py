@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -279,3 +280,39 @@ async def test_database_out_of_reach_is_a_503_with_retry_after(closed_port: int)
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "5"
     assert response.json()["code"] == "service.unavailable"
+
+
+@pytest.mark.parametrize(
+    ("query", "value"),
+    [
+        ("SELECT CAST(:v AS text)", "nul \x00 inside"),  # PostgreSQL text cannot hold NUL
+        ("SELECT CAST(:v AS integer)", 137438953473),  # beyond int4
+    ],
+)
+async def test_value_the_database_refuses_is_a_422_not_a_500(
+    infra: Any, query: str, value: object
+) -> None:
+    from sqlalchemy import text
+
+    from servicekit.db import create_engine
+
+    engine = create_engine(await infra.create_database("problems"))
+    store_router = APIRouter()
+
+    @store_router.post("/store")
+    async def store() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text(query), {"v": value})
+
+    app = create_service_app(
+        settings=ServiceSettings(), title="t", routers=[store_router], readiness={}
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://svc") as http:
+            response = await http.post("/store")
+    finally:
+        await engine.dispose()
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "request.unstorable_value"
