@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 REGISTER = "/api/v1/auth/register"
@@ -199,3 +200,27 @@ async def test_r7_colleagues_register_separately(identity: Any) -> None:
         a = await client.post(REGISTER, json=identity.registration())
         b = await client.post(REGISTER, json=identity.registration())
     assert (a.status_code, b.status_code) == (202, 202)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "email",
+        "password",
+        "name",
+        "organization_name",
+        "postal_code",
+        "address",
+        "phone",
+        "corporate_number",
+        "name_kana",
+        "department",
+    ],
+)
+async def test_r5_a_megabyte_in_any_field_is_refused_by_its_length(
+    identity: Any, field: str
+) -> None:
+    async with identity.client() as client:
+        answer = await client.post(REGISTER, json=identity.registration(**{field: "9" * 1_000_000}))
+    assert answer.status_code == 422
+    assert f"body.{field}" in _fields(answer)

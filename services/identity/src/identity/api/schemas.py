@@ -28,11 +28,11 @@ class RegistrationBody(_Body):
     password: str = Field(max_length=rules.MAX_PASSWORD_LENGTH)
     name: str = Field(min_length=1, max_length=200)
     entity_type: Literal["corporation", "sole_proprietor"]
-    corporate_number: str | None = Field(default=None, validate_default=True)
+    corporate_number: str | None = Field(default=None, max_length=32, validate_default=True)
     organization_name: str = Field(min_length=1, max_length=200)
-    postal_code: str
+    postal_code: str = Field(max_length=16)
     address: str = Field(min_length=1, max_length=500)
-    phone: str
+    phone: str = Field(max_length=32)
     accept_privacy_policy: bool
     name_kana: str | None = Field(default=None, max_length=200)
     department: str | None = Field(default=None, max_length=200)
@@ -124,9 +124,9 @@ class ProfilePatch(_Body):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     organization_name: str | None = Field(default=None, min_length=1, max_length=200)
     department: str | None = Field(default=None, max_length=200)
-    postal_code: str | None = None
+    postal_code: str | None = Field(default=None, max_length=16)
     address: str | None = Field(default=None, min_length=1, max_length=500)
-    phone: str | None = None
+    phone: str | None = Field(default=None, max_length=32)
     language: Literal["ja", "en"] | None = None
     contact_email: str | None = Field(default=None, max_length=320)
 
