@@ -101,6 +101,8 @@ async def test_r11_ops_confirm_withdraws_when_nothing_blocks(
         refresh = await client.post(
             "/api/v1/auth/refresh", json={"refresh_token": member["tokens"]["refresh_token"]}
         )
+        # The access token issued before the withdrawal has not expired yet.
+        old_token = await client.get("/api/v1/me", headers=member["headers"])
     assert answer.status_code == 202 and answer.json()["status"] == "pending"
     assert answer.json()["stage"] == "awaiting_confirmation"
     assert by_member.status_code == 403
@@ -108,6 +110,7 @@ async def test_r11_ops_confirm_withdraws_when_nothing_blocks(
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "withdrawn"
     assert login.status_code == 403 and login.json()["code"] == "auth.account_withdrawn"
     assert refresh.status_code == 401
+    assert old_token.status_code == 401 and old_token.json()["code"] == "auth.session_invalid"
     decided = await identity.last_event_for("identity.withdrawal.decided", member["member_id"])
     assert decided["decision"] == "withdrawn"
     profile = await identity.last_event_for("identity.member.profile_changed", member["member_id"])

@@ -95,6 +95,15 @@ async def _by_id(uow: UnitOfWork, member_id: uuid.UUID | str, *, lock: bool = Fa
     return member
 
 
+async def _caller(uow: UnitOfWork, member_id: uuid.UUID | str, *, lock: bool = False) -> Member:
+    """The member an access token names, refused once withdrawn (R11): the token
+    may outlive the withdrawal by its lifetime, the account may not."""
+    member = await _by_id(uow, member_id, lock=lock)
+    if member.status == "withdrawn":
+        raise problems.session_invalid()
+    return member
+
+
 # --- registration (R2, R5, R6) --------------------------------------------------
 
 
@@ -389,7 +398,7 @@ def me_view(member: Member) -> dict[str, Any]:
 async def get_me(ctx: IdentityContext, *, member_id: str) -> dict[str, Any]:
     """The caller's profile."""
     async with ctx.runtime.uow() as uow:
-        return me_view(await _by_id(uow, member_id))
+        return me_view(await _caller(uow, member_id))
 
 
 async def update_me(
@@ -397,7 +406,7 @@ async def update_me(
 ) -> dict[str, Any]:
     """Apply profile changes; a new contact email waits for its confirmation link."""
     async with ctx.runtime.uow() as uow:
-        member = await _by_id(uow, member_id, lock=True)
+        member = await _caller(uow, member_id, lock=True)
         new_email = changes.pop("contact_email", None)
         changed = False
         for name, value in changes.items():
@@ -459,7 +468,7 @@ async def change_password(
 ) -> None:
     """Change the password (current one required); other sessions are revoked (R9)."""
     async with ctx.runtime.uow() as uow:
-        member = await _by_id(uow, member_id, lock=True)
+        member = await _caller(uow, member_id, lock=True)
         if not await ctx.passwords.verify(member.password_hash, current):
             raise problems.wrong_current_password()
         _check_new_password(new, member)
