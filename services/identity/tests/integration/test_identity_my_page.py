@@ -180,3 +180,13 @@ async def test_r10_expired_reset_link_is_refused(identity: Any) -> None:
             },
         )
     assert answer.status_code == 400 and answer.json()["code"] == "token.expired"
+
+
+async def test_r9_a_required_field_cannot_be_erased_with_null(identity: Any) -> None:
+    async with identity.client() as client:
+        member = await identity.register_and_verify(client)
+        answer = await client.patch("/api/v1/me", json={"name": None}, headers=member["headers"])
+        profile = await client.get("/api/v1/me", headers=member["headers"])
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "body.name"
+    assert profile.json()["name"] == member["body"]["name"]

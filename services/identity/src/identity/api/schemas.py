@@ -145,6 +145,23 @@ class ProfilePatch(_Body):
     def _phone(cls, value: str | None) -> str | None:
         return rules.check_phone(value) if value is not None else None
 
+    @field_validator(
+        "name",
+        "organization_name",
+        "postal_code",
+        "address",
+        "phone",
+        "language",
+        "contact_email",
+        mode="before",
+    )
+    @classmethod
+    def _no_null(cls, value: Any) -> Any:
+        # Leaving a field out keeps it; null would erase a value the member must have.
+        if value is None:
+            raise ValueError("this field cannot be emptied; leave it out to keep it")
+        return value
+
 
 class TokenAnswer(BaseModel):
     """A login or refresh answer."""
