@@ -1,14 +1,16 @@
 # bizmall developer commands. `make test` is what CI runs (.ci/run).
 .DEFAULT_GOAL := help
-.PHONY: help uv sync test lint fmt dev seed settings-doc bench
+.PHONY: help uv sync web test security lint fmt dev seed settings-doc bench
 
 # uv itself: the one on PATH, else the one `make uv` installs with pip.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
 help:
 	@echo "make test    lint, then every test (needs PostgreSQL, RabbitMQ, Redis or Docker)"
+	@echo "make security  the security suite of tests/security on a local stack of its own"
 	@echo "make lint    ruff (lint and format check) and mypy"
 	@echo "make fmt     format and fix what ruff can"
+	@echo "make web     build the web client into web/dist (needs Node 20 and npm)"
 	@echo "make dev     the whole system on localhost without Docker (Ctrl-C stops it)"
 	@echo "make seed    load the demo data into the running local system"
 	@echo "make bench   the benchmarks of bench/ on a local stack of their own (a few minutes)"
@@ -21,8 +23,19 @@ uv:
 sync: uv
 	$(UV) sync --frozen
 
-test: lint
+# The web client's static build (web/dist), served by the gateway at `/`. Without npm
+# the gateway serves the API only and the browser tests say what is missing.
+web:
+	@if command -v npm >/dev/null 2>&1; then cd web && npm ci --no-audit --no-fund && npm run build; \
+	  else echo "npm not found: web client not built"; fi
+
+test: lint web
 	$(UV) run pytest
+
+# tests/security starts its own stack with the standard rate limits; `make test`
+# leaves it out (root pyproject's --ignore), naming the folder here brings it in.
+security: sync
+	$(UV) run pytest tests/security -q
 
 lint: sync
 	$(UV) run ruff check .
@@ -33,7 +46,7 @@ fmt: sync
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
 
-dev: sync
+dev: sync web
 	$(UV) run python -m devrun
 
 seed: sync

@@ -1,0 +1,203 @@
+"""The web client's Done-when journeys in a real browser: a member registers,
+opens the emailed verification link, logs in, orders choosing a start date in the
+calendar and sees the order in the purchase history; ops log in with TOTP and
+activate it; the member sees the contract. A sole proprietor is shown R12's
+refusal and an over-limit quantity R14's message, as the API words them."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pyotp
+import pytest
+from playwright.async_api import expect
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+PASSWORD = "browser-member-password-2024"
+
+
+async def lineup(stack: Any) -> dict[str, dict[str, Any]]:
+    """Every published service in full, by slug."""
+    async with stack.http.get("/api/v1/services", params={"limit": "100"}) as response:
+        summaries = (await response.json())["items"]
+    services = {}
+    for summary in summaries:
+        async with stack.http.get(f"/api/v1/services/{summary['id']}") as response:
+            services[summary["slug"]] = await response.json()
+    return services
+
+
+async def verified_member(stack: Any, entity_type: str) -> str:
+    """A member registered and verified through the API (the browser journey
+    registers its own); returns the login ID."""
+    address = await stack.register(entity_type=entity_type)
+    token = await stack.verification_token(address)
+    async with stack.http.post("/api/v1/auth/verify-email", json={"token": token}) as response:
+        assert response.status == 200, await response.text()
+    return str(address)
+
+
+async def log_in(page: Any, base_url: str, address: str, password: str) -> None:
+    await page.goto(f"{base_url}/login")
+    await page.get_by_label("ログインID（メールアドレス）").fill(address)
+    await page.get_by_label("パスワード").fill(password)
+    await page.get_by_role("button", name="ログイン", exact=True).click()
+    await expect(page.get_by_role("heading", name="マイページ", exact=True)).to_be_visible()
+
+
+async def fill_order(page: Any, base_url: str, service: dict[str, Any], quantity: int) -> str:
+    """Open the order form, fill it, choose the earliest date; returns that date."""
+    await page.goto(f"{base_url}/services/{service['id']}")
+    await page.get_by_role("link", name="申し込む").click()
+    await page.get_by_label("数量").fill(str(quantity))
+    earliest = page.locator("button.day.earliest")
+    date = str(await earliest.get_attribute("data-date"))
+    await earliest.click()
+    await expect(page.get_by_text(f"選択した日：{date}")).to_be_visible()
+    return date
+
+
+async def test_member_orders_in_the_browser_and_ops_activate_it(
+    stack: Any, new_page: Any, screens: Any, e2e: Any
+) -> None:
+    base = stack.base_url
+    service = (await lineup(stack))["data-backup"]
+    page = await new_page()
+
+    # The top page: notices and the lineup; the same at phone width.
+    await page.goto(base)
+    await expect(page.get_by_role("heading", name="サービス一覧")).to_be_visible()
+    await expect(page.get_by_role("link", name="データバックアップ")).to_be_visible()
+    await screens.shot(page, "top")
+    phone = await new_page(width=390)
+    await phone.goto(base)
+    await expect(phone.get_by_role("link", name="データバックアップ")).to_be_visible()
+    await screens.shot(phone, "top-phone")
+
+    # Registration as a corporation; the corporate number is checked as it is typed.
+    address = f"browser-{uuid.uuid4().hex[:12]}@example.co.jp"
+    await page.get_by_role("link", name="会員登録").click()
+    await page.get_by_label("メールアドレス").fill(address)
+    await page.get_by_label("パスワード").fill(PASSWORD)
+    await page.get_by_label("担当者氏名").fill("鈴木 一郎")
+    await page.get_by_label("法人名・屋号").fill("ブラウザテスト株式会社")
+    number = page.get_by_label("法人番号（13桁）")
+    valid = e2e.corporate_number()
+    wrong_check = str((int(valid[0]) % 9) + 1) + valid[1:]
+    await number.fill(wrong_check)
+    await expect(page.locator("#corporate_number-check")).to_have_text(
+        "チェックディジットが一致しません。"
+    )
+    await number.fill(valid)
+    await expect(page.locator("#corporate_number-check")).to_have_text(
+        "法人番号の形式は正しいです。"
+    )
+    await page.get_by_label("郵便番号").fill("100-0001")
+    await page.get_by_label("住所").fill("東京都千代田区千代田1-1")
+    await page.get_by_label("電話番号").fill("03-1234-5678")
+    await page.get_by_label("プライバシーポリシーに同意する").check()
+    await screens.shot(page, "register")
+    await page.get_by_role("button", name="登録する").click()
+    await expect(page.get_by_role("status")).to_contain_text("確認メールを送信しました")
+
+    # The link of the verification email, opened in the browser.
+    token = await stack.verification_token(address)
+    await page.goto(f"{base}/verify-email?token={token}")
+    await expect(page.get_by_role("status")).to_contain_text("メールアドレスを確認しました")
+    await screens.shot(page, "verified")
+
+    await log_in(page, base, address, PASSWORD)
+    await screens.shot(page, "my-page-empty")
+
+    # The order: quantity, the earliest start date in the calendar, the order field.
+    date = await fill_order(page, base, service, service["order_unit"])
+    await page.get_by_label("保管期間（日）").select_option("30")
+    await screens.shot(page, "order-form")
+    await page.get_by_role("button", name="確認へ進む").click()
+    await expect(page.get_by_role("heading", name="申込内容の確認")).to_be_visible()
+    await expect(page.locator(".rules")).to_contain_text(date)
+    await screens.shot(page, "order-review")
+    await page.get_by_role("button", name="申し込む").click()
+    await expect(page.get_by_role("status")).to_have_text("お申し込みを受け付けました。")
+    order_id = page.url.split("/orders/")[1].split("?")[0]
+    await screens.shot(page, "order-placed")
+
+    await page.goto(f"{base}/orders")
+    row = page.locator(f"tr[data-order-id='{order_id}']")
+    await expect(row).to_contain_text("データバックアップ")
+    await expect(row).to_contain_text("受付済み")
+    await screens.shot(page, "purchase-history")
+
+    # Ops: password, then the TOTP code of the secret shown at first login.
+    ops = await new_page()
+    await ops.goto(f"{base}/login")
+    await ops.get_by_label("ログインID（メールアドレス）").fill(e2e.OPS_EMAIL)
+    await ops.get_by_label("パスワード").fill(e2e.OPS_PASSWORD)
+    await ops.get_by_role("button", name="ログイン", exact=True).click()
+    secret = await ops.locator("#totp-secret").inner_text()
+    await ops.get_by_label("認証アプリの6桁のコード").fill(pyotp.TOTP(secret).now())
+    await screens.shot(ops, "ops-totp")
+    await ops.get_by_role("button", name="確認").click()
+    await expect(ops.get_by_role("heading", name="運用コンソール", exact=True)).to_be_visible()
+    ops_row = ops.locator(f"tr[data-order-id='{order_id}']")
+    for action, status in (("受付", "受付完了"), ("開通作業開始", "開通作業中")):
+        await ops_row.get_by_role("button", name=action, exact=True).click()
+        await expect(ops_row.locator(".order-status")).to_have_text(status)
+    await screens.shot(ops, "ops-provisioning")
+    await ops_row.get_by_role("button", name="開通", exact=True).click()
+    await expect(ops_row.locator(".order-status")).to_have_text("利用中")
+    await screens.shot(ops, "ops-activated")
+
+    # The member's contract on My Page.
+    await page.goto(f"{base}/me")
+    contract = page.locator(f"table.contracts tr[data-order-id='{order_id}']")
+    await expect(contract).to_contain_text("データバックアップ")
+    await expect(contract).to_contain_text("利用中")
+    await screens.shot(page, "my-page-contract")
+    await page.goto(f"{base}/orders/{order_id}")
+    await expect(page.locator("ol.history li")).to_have_count(4)
+    await screens.shot(page, "order-detail")
+
+
+async def test_a_sole_proprietor_is_shown_r12s_refusal(
+    stack: Any, new_page: Any, screens: Any, e2e: Any
+) -> None:
+    service = (await lineup(stack))["cloud-pbx"]
+    assert service["requires_corporation"]
+    address = await verified_member(stack, "sole_proprietor")
+    page = await new_page()
+    await log_in(page, stack.base_url, address, e2e.MEMBER_PASSWORD)
+
+    await fill_order(page, stack.base_url, service, 1)
+    await page.get_by_label("内線番号の桁数").fill("3")
+    await page.get_by_role("button", name="確認へ進む").click()
+    await page.get_by_role("button", name="申し込む").click()
+
+    refusal = page.locator(".problem")
+    await expect(refusal).to_have_attribute("data-code", "order.invalid")
+    await expect(refusal).to_contain_text("法人のお客さま専用")
+    await screens.shot(page, "r12-refusal")
+
+
+async def test_an_over_limit_quantity_shows_r14s_message(
+    stack: Any, new_page: Any, screens: Any, e2e: Any
+) -> None:
+    service = (await lineup(stack))["cloud-pbx"]
+    limit = service["max_quantity_per_order"]
+    address = await verified_member(stack, "corporation")
+    page = await new_page()
+    await log_in(page, stack.base_url, address, e2e.MEMBER_PASSWORD)
+
+    await fill_order(page, stack.base_url, service, limit + service["order_unit"])
+    # The limit is shown before anything is sent.
+    await expect(page.locator("#quantity-hint")).to_contain_text(f"1回の申込は{limit}まで")
+    await page.get_by_label("内線番号の桁数").fill("3")
+    await page.get_by_role("button", name="確認へ進む").click()
+    await page.get_by_role("button", name="申し込む").click()
+
+    refusal = page.locator(".problem")
+    await expect(refusal).to_contain_text(re.compile(f"{limit}まで"))
+    await screens.shot(page, "r14-refusal")

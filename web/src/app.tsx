@@ -1,0 +1,108 @@
+// The shell: header with navigation and the language switch, and the routes.
+import { useEffect, useState } from "preact/hooks";
+import { currentSession, logout, onSessionChange } from "./api";
+import { lang, setLang, t } from "./i18n";
+import {
+  EmailConfirmPage,
+  LoginPage,
+  PasswordResetConfirmPage,
+  PasswordResetPage,
+  RegisterPage,
+  VerifyEmailPage,
+} from "./pages/auth";
+import { InquiryPage, InvoicesPage, MyPage, OrderDetailPage, OrdersPage } from "./pages/member";
+import { OpsPage } from "./pages/ops";
+import { OrderPage } from "./pages/order";
+import { HelpPage, PrivacyPage, ServicePage, TopPage } from "./pages/public";
+import { Link, navigate, onNavigate } from "./router";
+
+/** Pages that need a member (or operator) session. */
+const MEMBER_PAGES = [/^\/me$/, /^\/orders/, /^\/invoices/, /^\/inquiries/, /^\/services\/[^/]+\/order$/];
+
+function route(path: string, loggedIn: boolean, ops: boolean) {
+  let match: RegExpMatchArray | null;
+  if (path === "/") return <TopPage />;
+  if ((match = path.match(/^\/services\/([^/]+)$/))) return <ServicePage id={match[1]} loggedIn={loggedIn} />;
+  if (path === "/help") return <HelpPage />;
+  if (path === "/privacy") return <PrivacyPage />;
+  if (path === "/register") return <RegisterPage />;
+  if (path === "/verify-email") return <VerifyEmailPage />;
+  if (path === "/login") return <LoginPage />;
+  if (path === "/password-reset") return <PasswordResetPage />;
+  if (path === "/password-reset/confirm") return <PasswordResetConfirmPage />;
+  if (MEMBER_PAGES.some((page) => page.test(path)) || path.startsWith("/me/") || path === "/ops") {
+    if (!loggedIn) {
+      return (
+        <p>
+          <Link href={`/login?next=${encodeURIComponent(path + location.search)}`}>{t("needLogin")}</Link>
+        </p>
+      );
+    }
+  }
+  if (path === "/ops") return ops ? <OpsPage /> : <p role="alert">{t("opsOnly")}</p>;
+  if (path === "/me") return <MyPage />;
+  if (path === "/me/email/confirm") return <EmailConfirmPage />;
+  if ((match = path.match(/^\/services\/([^/]+)\/order$/))) return <OrderPage id={match[1]} />;
+  if (path === "/orders") return <OrdersPage />;
+  if ((match = path.match(/^\/orders\/([^/]+)$/))) return <OrderDetailPage id={match[1]} />;
+  if (path === "/invoices" || path.startsWith("/invoices/")) return <InvoicesPage />;
+  if (path === "/inquiries/new") return <InquiryPage />;
+  return <p role="alert">{t("notFound")}</p>;
+}
+
+export function App({ ready }: { ready: boolean }) {
+  const [, setLangState] = useState(lang());
+  const [path, setPath] = useState(location.pathname);
+  const [, setSessionRound] = useState(0);
+  useEffect(() => onNavigate(() => setPath(location.pathname)), []);
+  useEffect(() => onSessionChange(() => setSessionRound((n) => n + 1)), []);
+  const session = currentSession();
+  const ops = session?.roles.includes("ops") ?? false;
+  const switchLang = () => {
+    const next = lang() === "ja" ? "en" : "ja";
+    setLang(next);
+    setLangState(next);
+  };
+  const signOut = async () => {
+    await logout();
+    navigate("/");
+  };
+  return (
+    <>
+      <a class="skip" href="#main">
+        {t("skipToContent")}
+      </a>
+      <header>
+        <h1>
+          <Link href="/">{t("siteName")}</Link>
+        </h1>
+        <nav aria-label="main">
+          <Link href="/">{t("navHome")}</Link>
+          <Link href="/help">{t("navHelp")}</Link>
+          {session ? (
+            <>
+              {ops ? <Link href="/ops">{t("navOps")}</Link> : <Link href="/me">{t("navMyPage")}</Link>}
+              <button type="button" class="link" onClick={signOut}>
+                {t("navLogout")}
+              </button>
+            </>
+          ) : (
+            <>
+              <Link href="/login">{t("navLogin")}</Link>
+              <Link href="/register">{t("navRegister")}</Link>
+            </>
+          )}
+          <button type="button" class="lang" lang={lang() === "ja" ? "en" : "ja"} onClick={switchLang} title={t("language")}>
+            {t("switchLang")}
+          </button>
+        </nav>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {ready ? route(path, session !== null, ops) : <p aria-busy="true">{t("loading")}</p>}
+      </main>
+      <footer>
+        <Link href="/privacy">{t("navPrivacy")}</Link>
+      </footer>
+    </>
+  );
+}
