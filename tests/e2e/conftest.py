@@ -247,18 +247,22 @@ async def _stack_env(infra: Infra, smtp: SmtpSink, base: int, var_dir: Path) -> 
     # Every request comes from 127.0.0.1: the standard per-IP limits (5 registrations
     # per 10 minutes) would refuse the tests' members. The limits have their own tests.
     env["GATEWAY_RATE_LIMIT_PROFILE"] = "benchmark"
+    # Another stack of this run (the browser tests') may be up at the same time: each
+    # gets its own exchange, queues and Redis keys, inside the run's for clean-up.
+    tag = uuid.uuid4().hex[:6]
+    namespace = f"{infra.redis_namespace}:{tag}"
     # The gateway reads the maintenance windows notification writes: same namespace.
     env["GATEWAY_REDIS_URL"] = infra.redis_url
-    env["GATEWAY_REDIS_NAMESPACE"] = infra.redis_namespace
+    env["GATEWAY_REDIS_NAMESPACE"] = namespace
     for app in SERVICES:
         # Explicit variables win over local mode's: this run's databases and names.
         prefix = app.upper() + "_"
         env[prefix + "DATABASE_URL"] = await infra.create_database(f"e2e_{app}")
         env[prefix + "AMQP_URL"] = infra.amqp_url
         env[prefix + "REDIS_URL"] = infra.redis_url
-        env[prefix + "EVENT_EXCHANGE"] = infra.exchange
-        env[prefix + "QUEUE_PREFIX"] = infra.queue_prefix
-        env[prefix + "REDIS_NAMESPACE"] = infra.redis_namespace
+        env[prefix + "EVENT_EXCHANGE"] = f"{infra.exchange}.{tag}"
+        env[prefix + "QUEUE_PREFIX"] = f"{infra.queue_prefix}.{tag}"
+        env[prefix + "REDIS_NAMESPACE"] = namespace
         # The tests send a request at a time; small pools leave PostgreSQL's
         # connections (100 by default) to whatever else runs on the machine.
         env[prefix + "DB_POOL_SIZE"] = "2"

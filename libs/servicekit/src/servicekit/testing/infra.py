@@ -132,6 +132,11 @@ class Infra:
         async with connection:
             channel = await connection.channel()
             await channel.exchange_delete(self.exchange)
+            for exchange in await self._rabbitmqctl_names("list_exchanges"):
+                if exchange.startswith(self.exchange + "."):
+                    channel = await connection.channel()
+                    with contextlib.suppress(Exception):
+                        await channel.exchange_delete(exchange)
             for queue in await self._run_queues():
                 channel = await connection.channel()
                 with contextlib.suppress(Exception):
@@ -139,6 +144,11 @@ class Infra:
 
     async def _run_queues(self) -> list[str]:
         """Queues this run declared (listed with rabbitmqctl when it is available)."""
+        names = await self._rabbitmqctl_names("list_queues")
+        return [n for n in names if n.startswith(self.queue_prefix + ".")]
+
+    async def _rabbitmqctl_names(self, listing: str) -> list[str]:
+        """Names rabbitmqctl lists (queues or exchanges); empty without rabbitmqctl."""
         import asyncio
         import shutil
 
@@ -146,7 +156,7 @@ class Infra:
             return []
         proc = await asyncio.create_subprocess_exec(
             "rabbitmqctl",
-            "list_queues",
+            listing,
             "-q",
             "--no-table-headers",
             "name",
@@ -154,8 +164,7 @@ class Infra:
             stderr=asyncio.subprocess.DEVNULL,
         )
         out, _ = await proc.communicate()
-        names = [line.strip() for line in out.decode().splitlines()]
-        return [n for n in names if n.startswith(self.queue_prefix + ".")]
+        return [line.strip() for line in out.decode().splitlines() if line.strip()]
 
     async def _cleanup_redis(self) -> None:
         import redis.asyncio as redis
