@@ -179,6 +179,7 @@ async def test_r27_each_event_sends_its_template_to_the_member_once_even_when_de
     await smtp_sink.wait_for(of_event(sentinel.id))
     for template, envelope in envelopes.items():
         assert len(mails_of(smtp_sink, envelope.id)) == 1, template
+        await eventually(lambda e=envelope: _state_is(notification, e.id, "sent"))
         [row] = await notification.deliveries(event_id=envelope.id)
         assert (row.state, row.attempts) == ("sent", 1)
 
@@ -306,6 +307,8 @@ async def test_r27_smtp_outage_delays_mail_but_loses_none(
         try:
             for envelope in envelopes:
                 await smtp_sink.wait_for(of_event(envelope.id))
+                # The row is marked sent just after the server accepted the mail.
+                await eventually(lambda e=envelope: _state_is(n, e.id, "sent"))
             for envelope in envelopes:
                 [row] = await n.deliveries(event_id=envelope.id)
                 assert row.state == "sent" and row.attempts >= 2
