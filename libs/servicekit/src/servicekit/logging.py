@@ -132,7 +132,7 @@ class _StdoutHandler(logging.StreamHandler):
 
     @stream.setter
     def stream(self, _: TextIO) -> None:
-        pass
+        """Ignored on purpose: the stream is always the current ``sys.stdout``."""
 
 
 def configure_logging(service: str, level: str = "INFO", *, json: bool = True) -> None:

@@ -50,11 +50,8 @@ async def ensure_database(database_url: str) -> bool:
     ``postgres`` database, which a service's role may not be allowed to reach.
     """
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    try:
+    with contextlib.suppress(asyncpg.InvalidCatalogNameError):
         conn = await asyncpg.connect(dsn, timeout=10)
-    except asyncpg.InvalidCatalogNameError:
-        pass
-    else:
         await conn.close()
         return False
     parts = urlsplit(dsn)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, Literal
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -297,17 +298,12 @@ def is_dependency_outage(exc: BaseException) -> bool:
         redis.exceptions.ConnectionError,
         redis.exceptions.TimeoutError,
     )
-    try:
-        import asyncpg
-
-        outage_types += (
-            asyncpg.TooManyConnectionsError,
-            asyncpg.CannotConnectNowError,
-            asyncpg.ConnectionDoesNotExistError,
-            asyncpg.InterfaceError,
-        )
-    except ImportError:  # pragma: no cover - asyncpg is a servicekit dependency
-        pass
+    outage_types += (
+        asyncpg.TooManyConnectionsError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.ConnectionDoesNotExistError,
+        asyncpg.InterfaceError,
+    )
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -333,10 +329,6 @@ def is_unstorable_value(exc: BaseException) -> bool:
     """Whether the database refused a value the client sent (NUL in text, an integer
     out of range, a required column left empty): the client's input, not a bug to hide
     behind a 500."""
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover - asyncpg is a servicekit dependency
-        return False
     refused = (asyncpg.DataError, asyncpg.NotNullViolationError)
     seen: set[int] = set()
     current: BaseException | None = exc
