@@ -9,16 +9,24 @@ keeps a screenshot of every step under ``test-output/browser/<test>/``.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import re
 import sys
+import time
+import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyotp
 import pytest
 import pytest_asyncio
+
+from jpcalendar import first_business_day_on_or_after, to_jst
+from servicekit.testing.helpers import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -74,7 +82,11 @@ def _served_web_client() -> None:
 
 @pytest_asyncio.fixture(scope="session")
 async def chromium() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
+
+    # The stack shares the machine's cores with the rest of the suite: an answer may
+    # take more than the assertions' default 5 s to arrive (never a speed check).
+    expect.set_options(timeout=30_000)
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -128,3 +140,155 @@ async def new_page(chromium: Any) -> AsyncIterator[Any]:
 def e2e_helpers() -> Any:
     """The end-to-end conftest module: its credentials and ``corporate_number()``."""
     return e2e
+
+
+class OpsAccess:
+    """The demo operator's sessions for the whole run, in the browser and over the API.
+
+    The TOTP secret is handed out at the operator's first login only, so whichever
+    login comes first keeps it here; and a code is good for one login only, so each
+    login takes a code no earlier login used (the current step's, or a neighbour's
+    that identity still accepts), waiting for the next step when all are spent.
+    """
+
+    def __init__(self, stack: Any) -> None:
+        self.stack = stack
+        self.secret: str | None = None
+        self._used: set[str] = set()
+        self._headers: dict[str, str] | None = None
+        self._headers_at = 0.0
+
+    async def code(self) -> str:
+        assert self.secret, "the operator's TOTP secret is not known yet"
+        totp = pyotp.TOTP(self.secret)
+        while True:
+            now = time.time()
+            for at in (now, now + 30, now - 30):
+                code = totp.at(at)
+                if code not in self._used:
+                    self._used.add(code)
+                    return code
+            await asyncio.sleep(5)
+
+    async def headers(self) -> dict[str, str]:
+        """An ops bearer header over the API (renewed well before the token expires)."""
+        if self._headers is None or time.monotonic() - self._headers_at > 600:
+            http = self.stack.http
+            body = {"login_id": e2e.OPS_EMAIL, "password": e2e.OPS_PASSWORD}
+            async with http.post("/api/v1/auth/login", json=body) as response:
+                challenge = await response.json()
+                assert response.status == 200, challenge
+            if "totp_enrollment" in challenge:
+                self.secret = challenge["totp_enrollment"]["secret"]
+            totp = {"challenge_token": challenge["challenge_token"], "code": await self.code()}
+            async with http.post("/api/v1/auth/login/totp", json=totp) as response:
+                tokens = await response.json()
+                assert response.status == 200, tokens
+            self._headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+            self._headers_at = time.monotonic()
+        return self._headers
+
+    async def log_in(self, page: Any) -> None:
+        """Log the operator in on ``page``: password, then the TOTP code."""
+        from playwright.async_api import expect
+
+        await page.goto(f"{self.stack.base_url}/login")
+        await page.get_by_label("ログインID（メールアドレス）").fill(e2e.OPS_EMAIL)
+        await page.get_by_label("パスワード").fill(e2e.OPS_PASSWORD)
+        await page.get_by_role("button", name="ログイン", exact=True).click()
+        code = page.get_by_label("認証アプリの6桁のコード")
+        await expect(code).to_be_visible()
+        if await page.locator("#totp-secret").count():
+            self.secret = await page.locator("#totp-secret").inner_text()
+        await code.fill(await self.code())
+        await page.get_by_role("button", name="確認").click()
+        await expect(page.get_by_role("heading", name="運用コンソール", exact=True)).to_be_visible()
+
+
+@pytest.fixture(scope="session")
+def ops(stack: Any) -> OpsAccess:
+    return OpsAccess(stack)
+
+
+def last_month_start() -> date:
+    """The first business day of last month (Japan time): a start whose month has ended."""
+    today = to_jst(datetime.now(UTC)).date()
+    first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    return first_business_day_on_or_after(first)
+
+
+async def service_by_slug(stack: Any, slug: str) -> dict[str, Any]:
+    async with stack.http.get("/api/v1/services", params={"limit": "100"}) as response:
+        summaries = (await response.json())["items"]
+    (summary,) = [s for s in summaries if s["slug"] == slug]
+    async with stack.http.get(f"/api/v1/services/{summary['id']}") as response:
+        service: dict[str, Any] = await response.json()
+    return service
+
+
+async def place_order(
+    stack: Any, member: Any, service: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    """An order of ``service`` placed over the API (retried while ordering has not yet
+    learnt the lineup from catalog's events)."""
+    async with stack.http.get(f"/api/v1/services/{service['id']}/start-dates") as response:
+        desired = (await response.json())["earliest"]
+    body = {
+        "service_id": service["id"],
+        "plan_id": service["plans"][0]["plan_id"],
+        "quantity": service["order_unit"],
+        "desired_start_date": desired,
+        "options": options,
+    }
+    headers = {**member.headers, "Idempotency-Key": str(uuid.uuid4())}
+
+    async def place() -> dict[str, Any] | None:
+        async with stack.http.post("/api/v1/orders", json=body, headers=headers) as response:
+            answer: dict[str, Any] = await response.json()
+        if [e.get("code") for e in answer.get("errors", [])] == ["order.service_unavailable"]:
+            return None
+        assert response.status == 201, answer
+        return answer
+
+    order: dict[str, Any] = await eventually(place, timeout=60)
+    return order
+
+
+async def activate(stack: Any, ops: OpsAccess, order_id: str, start: date) -> dict[str, Any]:
+    """Ops accept, provision and activate ``order_id`` on ``start``; returns the contract."""
+    headers = await ops.headers()
+    path = f"/api/v1/ops/ordering/orders/{order_id}"
+    for action in ("accept", "start-provisioning"):
+        async with stack.http.post(f"{path}/{action}", headers=headers) as response:
+            assert response.status == 200, await response.text()
+    body = {"start_date": start.isoformat()}
+    async with stack.http.post(f"{path}/activate", json=body, headers=headers) as response:
+        activation = await response.json()
+        assert response.status == 200, activation
+    contract: dict[str, Any] = activation["contract"]
+    return contract
+
+
+async def member_log_in(page: Any, base_url: str, address: str, password: str) -> None:
+    """Log a member in on ``page`` and land on My Page."""
+    from playwright.async_api import expect
+
+    await page.goto(f"{base_url}/login")
+    await page.get_by_label("ログインID（メールアドレス）").fill(address)
+    await page.get_by_label("パスワード").fill(password)
+    await page.get_by_role("button", name="ログイン", exact=True).click()
+    await expect(page.get_by_role("heading", name="マイページ", exact=True)).to_be_visible()
+
+
+async def no_horizontal_overflow(page: Any) -> None:
+    """The page is no wider than its viewport (nothing to scroll sideways)."""
+    widths = await page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{page.url} overflows: {widths[0]}px in {widths[1]}px"
+
+
+@pytest.fixture(name="kit")
+def browser_kit() -> Any:
+    """This module: its helpers (``kit.place_order``, ``kit.member_log_in`` …)."""
+    return sys.modules[__name__]

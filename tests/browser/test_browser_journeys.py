@@ -1,22 +1,28 @@
 """The web client's Done-when journeys in a real browser: a member registers,
 opens the emailed verification link, logs in, orders choosing a start date in the
 calendar and sees the order in the purchase history; ops log in with TOTP and
-activate it; the member sees the contract. A sole proprietor is shown R12's
-refusal and an over-limit quantity R14's message, as the API words them."""
+activate it (dated last month); the member sees the contract and, after ops' billing
+run, downloads the invoice PDF (R22, R25). A sole proprietor is shown R12's refusal
+and an over-limit quantity R14's message, as the API words them."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.async_api import expect
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 PASSWORD = "browser-member-password-2024"
+#: Set to refresh the README's screenshots (docs/screenshots/) from this journey.
+README_SCREENSHOTS = os.environ.get("BIZMALL_README_SCREENSHOTS") == "1"
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 async def lineup(stack: Any) -> dict[str, dict[str, Any]]:
@@ -60,8 +66,8 @@ async def fill_order(page: Any, base_url: str, service: dict[str, Any], quantity
     return date
 
 
-async def test_member_orders_in_the_browser_and_ops_activate_it(
-    stack: Any, new_page: Any, screens: Any, e2e: Any
+async def test_member_orders_in_the_browser_ops_activate_and_bill_it(
+    stack: Any, new_page: Any, screens: Any, e2e: Any, ops: Any, kit: Any
 ) -> None:
     base = stack.base_url
     service = (await lineup(stack))["data-backup"]
@@ -131,35 +137,65 @@ async def test_member_orders_in_the_browser_and_ops_activate_it(
     await expect(row).to_contain_text("受付済み")
     await screens.shot(page, "purchase-history")
 
-    # Ops: password, then the TOTP code of the secret shown at first login.
-    ops = await new_page()
-    await ops.goto(f"{base}/login")
-    await ops.get_by_label("ログインID（メールアドレス）").fill(e2e.OPS_EMAIL)
-    await ops.get_by_label("パスワード").fill(e2e.OPS_PASSWORD)
-    await ops.get_by_role("button", name="ログイン", exact=True).click()
-    secret = await ops.locator("#totp-secret").inner_text()
-    await ops.get_by_label("認証アプリの6桁のコード").fill(pyotp.TOTP(secret).now())
-    await screens.shot(ops, "ops-totp")
-    await ops.get_by_role("button", name="確認").click()
-    await expect(ops.get_by_role("heading", name="運用コンソール", exact=True)).to_be_visible()
-    ops_row = ops.locator(f"tr[data-order-id='{order_id}']")
+    # Ops: password, then the TOTP code (of the secret shown at the first login).
+    ops_page = await new_page()
+    await ops.log_in(ops_page)
+    ops_row = ops_page.locator(f"tr[data-order-id='{order_id}']")
     for action, status in (("受付", "受付完了"), ("開通作業開始", "開通作業中")):
         await ops_row.get_by_role("button", name=action, exact=True).click()
         await expect(ops_row.locator(".order-status")).to_have_text(status)
-    await screens.shot(ops, "ops-provisioning")
+    # The actual start is dated last month, so that month can be billed now (R23).
+    start = kit.last_month_start()
+    await ops_row.get_by_label("開通日").fill(start.isoformat())
+    await screens.shot(ops_page, "ops-provisioning")
     await ops_row.get_by_role("button", name="開通", exact=True).click()
     await expect(ops_row.locator(".order-status")).to_have_text("利用中")
-    await screens.shot(ops, "ops-activated")
+    await screens.shot(ops_page, "ops-activated")
 
     # The member's contract on My Page.
     await page.goto(f"{base}/me")
     contract = page.locator(f"table.contracts tr[data-order-id='{order_id}']")
     await expect(contract).to_contain_text("データバックアップ")
     await expect(contract).to_contain_text("利用中")
+    await expect(contract).to_contain_text(start.isoformat())
     await screens.shot(page, "my-page-contract")
     await page.goto(f"{base}/orders/{order_id}")
     await expect(page.locator("ol.history li")).to_have_count(4)
     await screens.shot(page, "order-detail")
+
+    # Ops run billing for that month. Billing learns of the contract from ordering's
+    # event, and a run is idempotent, so ops run it until the member's invoice is there.
+    await ops_page.goto(f"{base}/ops/billing")
+    await ops_page.get_by_label("利用月").fill(f"{start:%Y-%m}")
+    invoice = page.locator("table.invoices tbody tr")
+    for _ in range(60):
+        await ops_page.get_by_role("button", name="実行").click()
+        await expect(ops_page.locator(".run-result")).to_contain_text("件の請求書を発行しました")
+        await page.goto(f"{base}/invoices")
+        await expect(page.get_by_role("heading", name="請求書")).to_be_visible()
+        await expect(page.locator("table.invoices, #invoices-empty")).to_be_visible()
+        if await invoice.count():
+            break
+        await asyncio.sleep(1)
+    await screens.shot(ops_page, "ops-billing-run")
+    await expect(invoice).to_have_count(1)
+    await expect(invoice).to_contain_text("データバックアップ")
+    await expect(invoice).to_contain_text(f"{start:%Y-%m}")
+    await screens.shot(page, "invoices")
+
+    # The PDF download: a real PDF of some size.
+    async with page.expect_download() as started:
+        await invoice.get_by_role("button", name="PDFをダウンロード").click()
+    download = await started.value
+    assert download.suggested_filename.endswith(".pdf")
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert content.startswith(b"%PDF-")
+    assert len(content) > 1000, len(content)
+
+    await page.goto(f"{base}/me")
+    await expect(contract).to_contain_text("利用中")
+    if README_SCREENSHOTS:  # (the top page's is taken with notices, in test_browser_ops)
+        await page.screenshot(path=str(DOCS_SCREENSHOTS / "my-page.png"))
 
 
 async def test_a_sole_proprietor_is_shown_r12s_refusal(

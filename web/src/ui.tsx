@@ -53,6 +53,29 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Loaded
   return { data, error, reload: () => setRound((n) => n + 1) };
 }
 
+/** Runs ``action`` with an error and a success state for one form. */
+export function useSubmit<T>(action: () => Promise<T>, done?: (answer: T) => void) {
+  const [error, setError] = useState<unknown>(null);
+  const [ok, setOk] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event?: Event) => {
+    event?.preventDefault();
+    setError(null);
+    setOk(false);
+    setBusy(true);
+    try {
+      const answer = await action();
+      setOk(true);
+      done?.(answer);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, error, ok, busy };
+}
+
 export function Loading({ error, children }: { error?: unknown; children?: ComponentChildren }) {
   if (error) return <ProblemView error={error} />;
   return children ? <>{children}</> : <p aria-busy="true">{t("loading")}</p>;

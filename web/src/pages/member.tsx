@@ -2,9 +2,10 @@
 // state history, invoices with the PDF download, and the inquiry form.
 import { useState } from "preact/hooks";
 import { api, raw } from "../api";
-import { dateTime, loc, statusLabel, t, yen, type Localized } from "../i18n";
-import { Link, queryParam } from "../router";
-import { Field, Loading, ProblemView, useLoad } from "../ui";
+import { dateTime, lang, loc, statusLabel, t, yen, type Localized } from "../i18n";
+import { Link, navigate, queryParam } from "../router";
+import { Field, Loading, ProblemView, useLoad, useSubmit } from "../ui";
+import type { Me } from "./account";
 
 type Order = {
   id: string;
@@ -32,6 +33,8 @@ type Contract = {
   quantity: number;
   start_date: string;
   end_date: string | null;
+  early_termination_fee: number | null;
+  terms: { monthly_fee: number; minimum_term_months: number; cancellable_on_site: boolean };
 };
 
 type Invoice = {
@@ -46,25 +49,66 @@ type Invoice = {
   total: number;
 };
 
-type Me = {
-  login_id: string;
-  contact_email: string;
-  name: string;
-  organization_name: string;
-  entity_type: string;
-  status: string;
-};
+
+const MY_PAGE_LINKS = [
+  ["/orders", "orders"],
+  ["/contracts", "contracts"],
+  ["/invoices", "invoices"],
+  ["/inquiries", "inquiries"],
+  ["/me/profile", "profileEdit"],
+  ["/me/password", "passwordChange"],
+  ["/me/identity-documents", "identityDocuments"],
+  ["/billing/account", "paymentMethod"],
+  ["/me/withdrawal", "withdrawal"],
+] as const;
+
+function ContractsTable({ items }: { items: Contract[] }) {
+  if (!items.length) return <p>{t("noContracts")}</p>;
+  return (
+    <div class="scroll">
+      <table class="contracts">
+        <thead>
+          <tr>
+            <th scope="col">{t("service")}</th>
+            <th scope="col">{t("plan")}</th>
+            <th scope="col">{t("quantity")}</th>
+            <th scope="col">{t("startedOn")}</th>
+            <th scope="col">{t("status")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((c) => (
+            <tr key={c.id} data-order-id={c.order_id} data-contract-id={c.id}>
+              <th scope="row">
+                <Link href={`/contracts/${c.id}`}>{loc(c.service_name)}</Link>
+              </th>
+              <td>{loc(c.plan_name)}</td>
+              <td>{c.quantity}</td>
+              <td>{c.start_date}</td>
+              <td>
+                {statusLabel(c.status)}
+                {c.end_date && ` (${t("endDate")} ${c.end_date})`}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
 
 export function MyPage() {
   const me = useLoad(() => api<Me>("/api/v1/me"));
-  const contracts = useLoad(() => api<{ items: Contract[] }>("/api/v1/contracts"));
+  const contracts = useLoad(() => api<{ items: Contract[] }>("/api/v1/contracts?limit=100"));
   return (
     <>
       <h2>{t("myPageTitle")}</h2>
-      <nav aria-label={t("myPageTitle")} class="subnav">
-        <Link href="/orders">{t("orders")}</Link>
-        <Link href="/invoices">{t("invoices")}</Link>
-        <Link href="/inquiries/new">{t("inquiryTitle")}</Link>
+      <nav aria-label={t("myPageMenu")} class="subnav menu">
+        {MY_PAGE_LINKS.map(([href, label]) => (
+          <Link key={href} href={href}>
+            {t(label)}
+          </Link>
+        ))}
       </nav>
       <section aria-labelledby="profile-heading">
         <h3 id="profile-heading">{t("profile")}</h3>
@@ -93,42 +137,151 @@ export function MyPage() {
       </section>
       <section aria-labelledby="contracts-heading">
         <h3 id="contracts-heading">{t("contracts")}</h3>
-        <Loading error={contracts.error}>
-          {contracts.data &&
-            (contracts.data.items.length ? (
-              <table class="contracts">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("service")}</th>
-                    <th scope="col">{t("plan")}</th>
-                    <th scope="col">{t("quantity")}</th>
-                    <th scope="col">{t("startedOn")}</th>
-                    <th scope="col">{t("status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {contracts.data.items.map((c) => (
-                    <tr key={c.id} data-order-id={c.order_id}>
-                      <th scope="row">
-                        <Link href={`/orders/${c.order_id}`}>{loc(c.service_name)}</Link>
-                      </th>
-                      <td>{loc(c.plan_name)}</td>
-                      <td>{c.quantity}</td>
-                      <td>{c.start_date}</td>
-                      <td>
-                        {statusLabel(c.status)}
-                        {c.end_date && ` (${t("endDate")} ${c.end_date})`}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            ) : (
-              <p>{t("noContracts")}</p>
-            ))}
-        </Loading>
+        <Loading error={contracts.error}>{contracts.data && <ContractsTable items={contracts.data.items} />}</Loading>
       </section>
     </>
+  );
+}
+
+export function ContractsPage() {
+  const contracts = useLoad(() => api<{ items: Contract[] }>("/api/v1/contracts?limit=100"));
+  return (
+    <section aria-labelledby="contracts-page-heading">
+      <h2 id="contracts-page-heading">{t("contracts")}</h2>
+      <p>
+        <Link href="/me">{t("backToMyPage")}</Link>
+      </p>
+      <Loading error={contracts.error}>{contracts.data && <ContractsTable items={contracts.data.items} />}</Loading>
+    </section>
+  );
+}
+
+type Quote = {
+  contract_id: string;
+  end_date: string;
+  early_termination_fee: number;
+  cancellable_on_site: boolean;
+  contact_center: { phone: string; hours_ja: string; hours_en: string } | null;
+};
+
+function Cancellation({ contract, changed }: { contract: Contract; changed: () => void }) {
+  const [endDate, setEndDate] = useState("");
+  const [quote, setQuote] = useState<Quote | null>(null);
+  const asked = useSubmit(
+    () =>
+      api<Quote>(
+        `/api/v1/contracts/${contract.id}/cancellation-quote${endDate ? `?end_date=${endDate}` : ""}`,
+      ),
+    setQuote,
+  );
+  const cancel = useSubmit(
+    () =>
+      api(`/api/v1/contracts/${contract.id}/cancel`, {
+        method: "POST",
+        body: { end_date: quote?.end_date },
+      }),
+    () => {
+      setQuote(null);
+      changed();
+    },
+  );
+  return (
+    <section aria-labelledby="cancel-heading" class="form">
+      <h3 id="cancel-heading">{t("cancellation")}</h3>
+      {cancel.ok && (
+        <p role="status" class="success">
+          {t("cancelled")}
+        </p>
+      )}
+      {contract.status === "active" && (
+        <form onSubmit={asked.submit}>
+          <Field id="cancel-end-date" label={t("cancelEndDate")} hint={t("cancelEndDateHint")}>
+            <input
+              id="cancel-end-date"
+              type="date"
+              aria-describedby="cancel-end-date-hint"
+              value={endDate}
+              onInput={(e) => {
+                setEndDate((e.target as HTMLInputElement).value);
+                setQuote(null);
+              }}
+            />
+          </Field>
+          <ProblemView error={asked.error} />
+          <button type="submit" class="secondary">
+            {t("quoteFee")}
+          </button>
+        </form>
+      )}
+      {quote && (
+        <div class="quote" aria-live="polite">
+          <dl class="rules">
+            <div>
+              <dt>{t("endDate")}</dt>
+              <dd class="quote-end-date">{quote.end_date}</dd>
+            </div>
+            <div>
+              <dt>{t("earlyTermination")}</dt>
+              <dd class="quote-fee">{yen(quote.early_termination_fee)}</dd>
+            </div>
+          </dl>
+          {quote.cancellable_on_site ? (
+            <>
+              <ProblemView error={cancel.error} />
+              <div class="actions">
+                <button type="button" onClick={() => cancel.submit()} disabled={cancel.busy}>
+                  {t("confirmCancel")}
+                </button>
+              </div>
+            </>
+          ) : (
+            <p class="contact-center" role="note">
+              {t("callContactCenter")}{" "}
+              {quote.contact_center && (
+                <>
+                  <a href={`tel:${quote.contact_center.phone}`}>{quote.contact_center.phone}</a> (
+                  {lang() === "ja" ? quote.contact_center.hours_ja : quote.contact_center.hours_en})
+                </>
+              )}
+            </p>
+          )}
+        </div>
+      )}
+      {contract.status !== "active" && !cancel.ok && <p>{t("notCancellable")}</p>}
+    </section>
+  );
+}
+
+export function ContractPage({ id }: { id: string }) {
+  const { data: contract, error, reload } = useLoad(() => api<Contract>(`/api/v1/contracts/${id}`), [id]);
+  if (!contract) return <Loading error={error} />;
+  const rows: [string, string][] = [
+    [t("service"), loc(contract.service_name)],
+    [t("plan"), loc(contract.plan_name)],
+    [t("quantity"), String(contract.quantity)],
+    [t("monthlyFee"), yen(contract.terms.monthly_fee)],
+    [t("startedOn"), contract.start_date],
+    [t("status"), statusLabel(contract.status)],
+    [t("minimumTerm"), contract.terms.minimum_term_months ? t("months", { n: contract.terms.minimum_term_months }) : t("none")],
+  ];
+  if (contract.end_date) rows.push([t("endDate"), contract.end_date]);
+  if (contract.early_termination_fee !== null) rows.push([t("earlyTermination"), yen(contract.early_termination_fee)]);
+  return (
+    <article aria-labelledby="contract-heading">
+      <h2 id="contract-heading">{t("contractDetail")}</h2>
+      <p>
+        <Link href="/contracts">{t("contracts")}</Link> · <Link href={`/orders/${contract.order_id}`}>{t("orderDetail")}</Link>
+      </p>
+      <dl class="rules contract">
+        {rows.map(([term, text]) => (
+          <div key={term}>
+            <dt>{term}</dt>
+            <dd>{text}</dd>
+          </div>
+        ))}
+      </dl>
+      <Cancellation contract={contract} changed={reload} />
+    </article>
   );
 }
 
@@ -140,6 +293,7 @@ export function OrdersPage() {
       <Loading error={error}>
         {data &&
           (data.items.length ? (
+            <div class="scroll">
             <table class="orders">
               <thead>
                 <tr>
@@ -164,6 +318,7 @@ export function OrdersPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           ) : (
             <p>{t("noOrders")}</p>
           ))}
@@ -244,6 +399,7 @@ export function InvoicesPage() {
       <Loading error={error}>
         {data &&
           (data.items.length ? (
+            <div class="scroll">
             <table class="invoices">
               <thead>
                 <tr>
@@ -276,49 +432,194 @@ export function InvoicesPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           ) : (
-            <p>{t("noInvoices")}</p>
+            <p id="invoices-empty">{t("noInvoices")}</p>
           ))}
       </Loading>
     </section>
   );
 }
 
+export type Inquiry = {
+  id: string;
+  category: string;
+  subject: string;
+  body: string;
+  order_id: string | null;
+  status: string;
+  created_at: string;
+  closed_at: string | null;
+  answers: { id: string; body: string; answered_at: string }[];
+};
+
+export const INQUIRY_CATEGORIES = ["general", "order", "activation", "cancellation", "billing"] as const;
+
+export function categoryLabel(code: string): string {
+  const key = {
+    general: "catGeneral",
+    order: "catOrder",
+    activation: "catActivation",
+    cancellation: "catCancellation",
+    billing: "catBilling",
+  }[code] as Parameters<typeof t>[0] | undefined;
+  return key ? t(key) : code;
+}
+
+export function inquiryStatusLabel(code: string): string {
+  return code === "answered" ? t("inqAnswered") : code === "closed" ? t("inqClosed") : t("inqOpen");
+}
+
+export function InquiriesPage() {
+  const { data, error } = useLoad(() => api<{ items: Inquiry[] }>("/api/v1/inquiries?limit=100"));
+  return (
+    <section aria-labelledby="inquiries-heading">
+      <h2 id="inquiries-heading">{t("inquiries")}</h2>
+      <p class="actions">
+        <Link href="/me">{t("backToMyPage")}</Link>
+        <Link class="button" href="/inquiries/new">
+          {t("newInquiry")}
+        </Link>
+      </p>
+      <Loading error={error}>
+        {data &&
+          (data.items.length ? (
+            <div class="scroll">
+              <table class="inquiries">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("sentAt")}</th>
+                    <th scope="col">{t("subject")}</th>
+                    <th scope="col">{t("category")}</th>
+                    <th scope="col">{t("status")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((inquiry) => (
+                    <tr key={inquiry.id} data-inquiry-id={inquiry.id}>
+                      <td>{dateTime(inquiry.created_at)}</td>
+                      <th scope="row">
+                        <Link href={`/inquiries/${inquiry.id}`}>{inquiry.subject}</Link>
+                      </th>
+                      <td>{categoryLabel(inquiry.category)}</td>
+                      <td class="inquiry-status">{inquiryStatusLabel(inquiry.status)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : (
+            <p>{t("noInquiries")}</p>
+          ))}
+      </Loading>
+    </section>
+  );
+}
+
+/** One inquiry with its answers (the member's own, or ops' view of anyone's). */
+export function InquiryThread({ inquiry }: { inquiry: Inquiry }) {
+  return (
+    <>
+      <dl class="rules">
+        <div>
+          <dt>{t("subject")}</dt>
+          <dd>{inquiry.subject}</dd>
+        </div>
+        <div>
+          <dt>{t("category")}</dt>
+          <dd>{categoryLabel(inquiry.category)}</dd>
+        </div>
+        <div>
+          <dt>{t("sentAt")}</dt>
+          <dd>{dateTime(inquiry.created_at)}</dd>
+        </div>
+        <div>
+          <dt>{t("status")}</dt>
+          <dd class="inquiry-status">{inquiryStatusLabel(inquiry.status)}</dd>
+        </div>
+        {inquiry.order_id && (
+          <div>
+            <dt>{t("inquiryOrder")}</dt>
+            <dd>{inquiry.order_id}</dd>
+          </div>
+        )}
+      </dl>
+      <p class="message">{inquiry.body}</p>
+      <h3>{t("answers")}</h3>
+      {inquiry.answers.length ? (
+        <ol class="answers">
+          {inquiry.answers.map((answer) => (
+            <li key={answer.id}>
+              <p class="hint">{dateTime(answer.answered_at)}</p>
+              <p class="message">{answer.body}</p>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p>{t("noAnswers")}</p>
+      )}
+    </>
+  );
+}
+
+export function InquiryDetailPage({ id }: { id: string }) {
+  const { data, error } = useLoad(() => api<Inquiry>(`/api/v1/inquiries/${id}`), [id]);
+  return (
+    <article aria-labelledby="inquiry-heading">
+      <h2 id="inquiry-heading">{t("inquiry")}</h2>
+      {queryParam("sent") && (
+        <p role="status" class="success">
+          {t("inquirySent")}
+        </p>
+      )}
+      <p>
+        <Link href="/inquiries">{t("inquiries")}</Link>
+      </p>
+      <Loading error={error}>{data && <InquiryThread inquiry={data} />}</Loading>
+    </article>
+  );
+}
+
 export function InquiryPage() {
   const orderId = queryParam("order_id");
+  const [category, setCategory] = useState<string>(orderId ? "order" : "general");
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
-  const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    try {
-      await api("/api/v1/inquiries", {
+  const { submit, error, busy } = useSubmit(
+    () =>
+      api<Inquiry>("/api/v1/inquiries", {
         method: "POST",
-        body: { category: orderId ? "order" : "general", subject, body, order_id: orderId ?? undefined },
-      });
-      setSent(true);
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  if (sent) return <p role="status">{t("inquirySent")}</p>;
+        body: { category, subject, body, order_id: orderId ?? undefined },
+      }),
+    (inquiry) => navigate(`/inquiries/${inquiry.id}?sent=1`),
+  );
   return (
-    <form class="form" onSubmit={submit}>
-      <h2>{t("inquiryTitle")}</h2>
+    <form class="form" onSubmit={submit} aria-labelledby="inquiry-form-heading">
+      <h2 id="inquiry-form-heading">{t("newInquiry")}</h2>
       {orderId && (
-        <p>
+        <p class="inquiry-order">
           {t("inquiryOrder")}: <Link href={`/orders/${orderId}`}>{orderId}</Link>
         </p>
       )}
+      <Field id="category" label={t("category")} required>
+        <select id="category" value={category} onChange={(e) => setCategory((e.target as HTMLSelectElement).value)}>
+          {INQUIRY_CATEGORIES.map((code) => (
+            <option key={code} value={code}>
+              {categoryLabel(code)}
+            </option>
+          ))}
+        </select>
+      </Field>
       <Field id="subject" label={t("subject")} required>
         <input id="subject" required maxLength={200} value={subject} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
       </Field>
       <Field id="body" label={t("body")} required>
-        <textarea id="body" required rows={6} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
+        <textarea id="body" required rows={6} maxLength={10000} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
       </Field>
       <ProblemView error={error} />
-      <button type="submit">{t("send")}</button>
+      <button type="submit" disabled={busy}>
+        {t("send")}
+      </button>
     </form>
   );
 }

@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { dateTime, loc, statusLabel, t, type Localized } from "../i18n";
+import { Link } from "../router";
 import { Field, Loading, ProblemView, useLoad } from "../ui";
 
 type OpsOrder = {
@@ -76,16 +77,71 @@ function OrderRow({ order, changed }: { order: OpsOrder; changed: () => void }) 
           </button>
         )}
         <ProblemView error={error} />
+        <OtherSteps order={order} changed={changed} />
       </td>
     </tr>
   );
 }
 
+/** The month before this one in Japan, as YYYY-MM (the latest month that has ended). */
+function previousMonth(): string {
+  const [year, month] = new Date()
+    .toLocaleDateString("en-CA", { timeZone: "Asia/Tokyo" })
+    .split("-")
+    .map(Number);
+  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, "0")}`;
+}
+
+/** Hold (with the reason the member reads), release, or reject an order still open. */
+function OtherSteps({ order, changed }: { order: OpsOrder; changed: () => void }) {
+  const [reason, setReason] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const open = !["active", "rejected"].includes(order.status);
+  if (!open) return null;
+  const step = async (name: "hold" | "release" | "reject") => {
+    setError(null);
+    try {
+      await api(`/api/v1/ops/ordering/orders/${order.id}/${name}`, {
+        method: "POST",
+        body: name === "release" ? undefined : { reason },
+      });
+      changed();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return (
+    <details class="other-steps">
+      <summary>{t("otherSteps")}</summary>
+      {order.status === "on_hold" ? (
+        <button type="button" class="secondary" onClick={() => step("release")}>
+          {t("release")}
+        </button>
+      ) : (
+        <>
+          <Field id={`reason-${order.id}`} label={t("reasonForMember")}>
+            <input id={`reason-${order.id}`} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          </Field>
+          <div class="actions">
+            <button type="button" class="secondary" onClick={() => step("hold")}>
+              {t("hold")}
+            </button>
+            <button type="button" class="secondary" onClick={() => step("reject")}>
+              {t("rejectOrder")}
+            </button>
+          </div>
+        </>
+      )}
+      <ProblemView error={error} />
+    </details>
+  );
+}
+
 function BillingRun() {
-  const lastMonth = new Date();
-  lastMonth.setMonth(lastMonth.getMonth() - 1);
-  const [month, setMonth] = useState(lastMonth.toISOString().slice(0, 7));
-  const [result, setResult] = useState<{ invoices_issued: number } | null>(null);
+  const [month, setMonth] = useState(previousMonth());
+  const [result, setResult] = useState<{ invoices_issued: number; contracts_waiting_for_account: number } | null>(
+    null,
+  );
   const [error, setError] = useState<unknown>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -104,9 +160,48 @@ function BillingRun() {
         <input id="billing-month" type="month" required value={month} onInput={(e) => setMonth((e.target as HTMLInputElement).value)} />
       </Field>
       <ProblemView error={error} />
-      {result && <p role="status">{t("runDone", { n: result.invoices_issued })}</p>}
+      {result && (
+        <p role="status" class="run-result">
+          {t("runDone", { n: result.invoices_issued })}
+          {result.contracts_waiting_for_account > 0 && ` ${t("runWaiting", { n: result.contracts_waiting_for_account })}`}
+        </p>
+      )}
       <button type="submit">{t("run")}</button>
     </form>
+  );
+}
+
+const OPS_LINKS = [
+  ["/ops", "opsOrders"],
+  ["/ops/catalog", "opsCatalog"],
+  ["/ops/documents", "opsDocuments"],
+  ["/ops/transfers", "opsTransfers"],
+  ["/ops/notices", "opsNotices"],
+  ["/ops/inquiries", "opsInquiries"],
+  ["/ops/billing", "billingRun"],
+  ["/ops/dead-letters", "deadLetters"],
+] as const;
+
+/** The console's own menu, on every ops page. */
+export function OpsNav() {
+  return (
+    <nav aria-label={t("opsMenu")} class="subnav menu">
+      {OPS_LINKS.map(([href, label]) => (
+        <Link key={href} href={href} aria-current={location.pathname === href ? "page" : undefined}>
+          {t(label)}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+export function OpsBillingPage() {
+  return (
+    <>
+      <h2>{t("opsTitle")}</h2>
+      <OpsNav />
+      <BillingRun />
+    </>
   );
 }
 
@@ -119,6 +214,7 @@ export function OpsPage() {
   return (
     <>
       <h2>{t("opsTitle")}</h2>
+      <OpsNav />
       <section aria-labelledby="ops-orders-heading">
         <h3 id="ops-orders-heading">{t("opsOrders")}</h3>
         <Field id="status-filter" label={t("filterStatus")}>
@@ -140,7 +236,7 @@ export function OpsPage() {
                     <th scope="col">{t("service")}</th>
                     <th scope="col">{t("plannedStart")}</th>
                     <th scope="col">{t("status")}</th>
-                    <th scope="col" />
+                    <th scope="col">{t("actions")}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -153,7 +249,6 @@ export function OpsPage() {
           )}
         </Loading>
       </section>
-      <BillingRun />
     </>
   );
 }
