@@ -304,3 +304,9 @@ def member_token(stack: Stack) -> str:
 @pytest.fixture
 def ops_token(stack: Stack) -> str:
     return stack.tokens.issue(roles=["ops"])
+
+
+@pytest.fixture(name="serve")
+def serve_fixture() -> Any:
+    """:func:`serve`, for tests that run an upstream app of their own."""
+    return serve

@@ -27,6 +27,15 @@ PUBLIC_URL = "http://localhost:8000"
 SECRET_SUFFIXES = ("secret", "_key", "password")
 #: Published host ports: nothing else may reach the host.
 PUBLISHED = {"gateway": ["8000:8000"], "mailpit": ["8025:8025"], "rabbitmq": ["15672:15672"]}
+#: ... and, with the profile `observability`, the UIs of Prometheus, Grafana and Jaeger.
+OBSERVABILITY_PUBLISHED = {
+    "prometheus": ["9090:9090"],
+    "grafana": ["3000:3000"],
+    "jaeger": ["16686:16686"],
+}
+#: Services without a healthcheck although others may wait for them: the
+#: collector's image has no shell or HTTP client to probe with.
+UNPROBED = {"otel-collector"}
 #: Settings an app inherits from ServiceSettings but never uses, so compose
 #: need not set them: the gateway has no database, no broker and no events.
 UNUSED = {"gateway": {"database_url", "amqp_url", "event_secret_key"}}
@@ -55,8 +64,18 @@ def test_compose_file_follows_the_compose_specification(deploy: Any) -> None:
 
 
 def test_only_the_gateway_mailpit_ui_and_rabbitmq_ui_are_published(deploy: Any) -> None:
-    published = {name: spec["ports"] for name, spec in deploy.services.items() if "ports" in spec}
+    published = {
+        name: spec["ports"]
+        for name, spec in deploy.services.items()
+        if "ports" in spec and not spec.get("profiles")
+    }
     assert published == PUBLISHED
+    in_profiles = {
+        name: spec["ports"]
+        for name, spec in deploy.services.items()
+        if "ports" in spec and spec.get("profiles")
+    }
+    assert in_profiles == OBSERVABILITY_PUBLISHED
 
 
 def test_no_container_name_so_every_service_can_scale(deploy: Any) -> None:
@@ -97,14 +116,15 @@ def test_dependencies_wait_for_health_or_completion(deploy: Any) -> None:
     one_shots = {name for name in deploy.services if name.endswith(("-migrate", "-seed"))}
     workers = {name for name in deploy.services if name.endswith("-worker")}
     for name, spec in deploy.services.items():
-        if name not in one_shots | workers:
+        if name not in one_shots | workers | UNPROBED:
             assert "healthcheck" in spec, f"{name} has no healthcheck"
         for target, dependency in (spec.get("depends_on") or {}).items():
             condition = dependency["condition"]
             if target in one_shots:
                 assert condition == "service_completed_successfully", (name, target)
-            elif target in workers:
-                # A worker serves no HTTP; it has started once its container runs.
+            elif target in workers | UNPROBED:
+                # A worker's probe says it is alive, not that its work is done:
+                # what waits for a worker waits for its start.
                 assert condition == "service_started", (name, target)
             else:
                 assert condition == "service_healthy", (name, target)

@@ -59,6 +59,24 @@ def test_replicas_get_ports_ten_apart_from_the_base() -> None:
     assert plan.gateway.port == 18000
 
 
+def test_every_worker_serves_metrics_on_its_own_port() -> None:
+    plan = devrun_plan.build({"ORDERING_WORKER_REPLICAS": "2", "DEVRUN_PORT_BASE": "18000"})
+    ports = {p.name: p.port for p in plan.workers}
+    assert ports == {
+        "identity-worker": 18006,
+        "catalog-worker": 18007,
+        "ordering-worker-1": 18008,
+        "ordering-worker-2": 18018,
+        "billing-worker": 18009,
+        "notification-worker": 18010,
+    }
+    for worker in plan.workers:
+        variable = devrun_plan.env_prefix(worker.app) + "WORKER_METRICS_PORT"
+        assert worker.env == {variable: str(worker.port)}
+    every_port = [p.port for p in plan.long_running]
+    assert len(every_port) == len(set(every_port))
+
+
 def test_gateway_and_services_reach_every_local_replica(app_environment: Any) -> None:
     plan = devrun_plan.build({"ORDERING_REPLICAS": "3", "CATALOG_WORKER_REPLICAS": "2"})
     app_environment(plan.env)

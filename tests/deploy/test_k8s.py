@@ -276,6 +276,31 @@ def test_api_probes_health_on_the_port_the_image_listens_on(
     assert (service_port["port"], service_port["targetPort"]) == (8000, port["name"])
 
 
+@pytest.mark.parametrize("app", SERVICES)
+def test_worker_probes_and_metrics_are_on_its_metrics_port(overlay: Rendered, app: str) -> None:
+    pod = next(p for p in overlay.pods() if p.owner == f"{app}-worker")
+    worker = pod.main()
+    (port,) = worker["ports"]
+    configured = container_env(overlay, worker)[prefix(app) + "WORKER_METRICS_PORT"]
+    assert port["containerPort"] == int(configured)
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        assert worker[probe]["httpGet"] == {"path": path, "port": port["name"]}, probe
+    annotations = pod.template["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == configured
+    assert annotations["prometheus.io/path"] == "/metrics"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_api_metrics_are_announced_for_prometheus(overlay: Rendered, app: str) -> None:
+    pod = next(p for p in overlay.pods() if p.owner == app)
+    (port,) = pod.main()["ports"]
+    annotations = pod.template["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(port["containerPort"])
+    assert annotations["prometheus.io/path"] == "/metrics"
+
+
 @pytest.mark.parametrize("app", APPS)
 def test_api_finishes_in_flight_requests_before_it_stops(overlay: Rendered, app: str) -> None:
     pod = next(p for p in overlay.pods() if p.owner == app)
@@ -365,7 +390,10 @@ def test_identity_documents_live_on_a_shared_volume(overlay: Rendered, deploy: A
 def test_every_container_gets_every_setting_compose_gives_the_app(
     overlay: Rendered, deploy: Any, app: str, app_environment: Any
 ) -> None:
-    compose = set(deploy.services[app]["environment"]) - SEED_ONLY
+    # OpenTelemetry's standard variables are the cluster's to set (README).
+    compose = {
+        n for n in deploy.services[app]["environment"] if not n.startswith("OTEL_")
+    } - SEED_ONLY
     fields = settings_class(app).model_fields
     pods = [p for p in overlay.pods() if p.app == app]
     assert pods
@@ -511,12 +539,21 @@ def test_services_talk_only_to_the_services_they_call(overlay: Rendered) -> None
     assert allowed == expected
 
 
-def test_workers_and_jobs_accept_no_connections(overlay: Rendered) -> None:
+def test_workers_accept_only_metrics_scrapes_and_jobs_no_connections(overlay: Rendered) -> None:
+    monitoring = {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
     for pod in overlay.pods():
         if pod.component == "api":
             continue
         rules = [r for spec in _policies(overlay, pod, "ingress") for r in spec.get("ingress", [])]
-        assert rules == [], pod.owner
+        if pod.component == "worker":
+            assert rules == [
+                {
+                    "from": [{"namespaceSelector": monitoring}],
+                    "ports": [{"protocol": "TCP", "port": 9100}],
+                }
+            ], pod.owner
+        else:
+            assert rules == [], pod.owner
 
 
 def test_gateway_accepts_connections_from_anywhere(overlay: Rendered) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -21,7 +22,7 @@ import orjson
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 
 from bizmall_events import Envelope, IntegrationEvent
-from servicekit import inbox
+from servicekit import inbox, metrics, tracing
 from servicekit.bus import ATTEMPT_HEADER, ERROR_HEADER, EventBus, queue_names
 from servicekit.context import correlation_id_var, request_id_var
 from servicekit.logging import get_logger
@@ -114,7 +115,28 @@ class Consumer:
 
     async def process(self, message: AbstractIncomingMessage) -> None:
         """Handle one message end to end (public for tests and replays)."""
+        if not tracing.enabled():
+            await self._process(message, None)
+            return
+        event_type = message.type or "unknown"
+        with tracing.span(
+            f"{event_type} process",
+            kind=tracing.SpanKind.CONSUMER,
+            parent=message.headers,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation.type": "process",
+                "messaging.destination.name": self.names["main"],
+                "messaging.message.id": str(message.message_id),
+                "bizmall.consumer": self.service,
+                "bizmall.attempt": _attempt_of(message),
+            },
+        ) as current:
+            await self._process(message, current)
+
+    async def _process(self, message: AbstractIncomingMessage, current: Any) -> None:
         attempt = _attempt_of(message)
+        started = time.perf_counter()
         try:
             envelope = Envelope.model_validate(orjson.loads(message.body))
         except Exception as exc:  # unparseable: no retry can help
@@ -127,6 +149,11 @@ class Consumer:
             try:
                 handled = await self._handle(envelope)
             except Exception as exc:
+                metrics.CONSUMER_DURATION.labels(envelope.type, "failed").observe(
+                    time.perf_counter() - started
+                )
+                metrics.CONSUMER_FAILURES.labels(envelope.type).inc()
+                tracing.set_error(current, f"{type(exc).__name__}")
                 retry_later = isinstance(exc, RetryLater)
                 log.warning(
                     "event handler failed",
@@ -137,6 +164,9 @@ class Consumer:
                 await self._retry_or_dead_letter(message, attempt, f"{type(exc).__name__}: {exc}")
                 return
             await message.ack()
+            metrics.CONSUMER_DURATION.labels(
+                envelope.type, "handled" if handled else "duplicate"
+            ).observe(time.perf_counter() - started)
             log.info("event handled" if handled else "event skipped (duplicate)")
         finally:
             correlation_id_var.reset(token_c)
@@ -169,6 +199,7 @@ class Consumer:
     async def _dead_letter(
         self, message: AbstractIncomingMessage, attempt: int, error: str
     ) -> None:
+        metrics.CONSUMER_DEAD_LETTERED.labels(message.type or "unknown").inc()
         await self._forward(message, self.names["dlq"], attempt, error)
 
     async def _forward(

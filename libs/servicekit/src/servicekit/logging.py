@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 import orjson
 import structlog
+from opentelemetry import trace as otel_trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from servicekit.context import correlation_id_var, request_id_var
@@ -103,6 +104,11 @@ def add_service_context(_: WrappedLogger, __: str, event_dict: EventDict) -> Eve
     correlation_id = correlation_id_var.get()
     if correlation_id is not None:
         event_dict.setdefault("correlation_id", correlation_id)
+    # With tracing on (servicekit.tracing), a line written under a span names it.
+    span = otel_trace.get_current_span().get_span_context()
+    if span.is_valid:
+        event_dict.setdefault("trace_id", format(span.trace_id, "032x"))
+        event_dict.setdefault("span_id", format(span.span_id, "016x"))
     return event_dict
 
 

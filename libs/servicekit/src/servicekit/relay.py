@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from servicekit import metrics, tracing
 from servicekit.bus import EventBus
 from servicekit.logging import get_logger
 from servicekit.outbox import OUTBOX_CHANNEL, OutboxRecord, utcnow
@@ -64,13 +65,32 @@ class OutboxRelay:
             rows = list(result.scalars())
             if not rows:
                 return 0
-            await asyncio.gather(
-                *(self.bus.publish(row.envelope, headers=row.headers) for row in rows)
-            )
+            await asyncio.gather(*(self._publish(row) for row in rows))
             sent_at = utcnow()
             for row in rows:
                 row.published_at = sent_at
         return len(rows)
+
+    async def _publish(self, row: OutboxRecord) -> None:
+        if not tracing.enabled():
+            await self.bus.publish(row.envelope, headers=row.headers)
+        else:
+            # A producer span under the work that published the event; the
+            # consumer's span continues from the traceparent sent with it.
+            with tracing.span(
+                f"{row.type} publish",
+                kind=tracing.SpanKind.PRODUCER,
+                parent=row.headers,
+                attributes={
+                    "messaging.system": "rabbitmq",
+                    "messaging.operation.type": "publish",
+                    "messaging.destination.name": self.bus.exchange_name,
+                    "messaging.message.id": str(row.id),
+                },
+            ):
+                headers = {k: v for k, v in row.headers.items() if k not in tracing.CONTEXT_HEADERS}
+                await self.bus.publish(row.envelope, headers=tracing.inject(headers))
+        metrics.OUTBOX_PUBLISHED.labels(row.type).inc()
 
     async def drain(self) -> int:
         """Publish until nothing is left; returns the number sent."""

@@ -89,6 +89,13 @@ class ServiceSettings(BaseSettings):
     http_timeout_seconds: float = Field(
         default=3.0, description="Timeout of synchronous calls to other services."
     )
+    worker_metrics_port: int = Field(
+        default=0,
+        description=(
+            "Port of the worker process's /metrics, /healthz and /readyz"
+            " (0: none; local mode and the deployments set one)."
+        ),
+    )
 
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bizmall_events import Envelope, IntegrationEvent
+from servicekit import tracing
 from servicekit.audit import AuditRecord
 from servicekit.context import current_correlation_id, request_id_var
 from servicekit.outbox import OUTBOX_CHANNEL, OutboxRecord
@@ -30,11 +31,13 @@ class UnitOfWork:
         self._sessions = sessions
         self.producer = producer
         self._pending: list[Envelope] = []
+        self._headers: dict[Any, dict[str, Any]] = {}
         self._committed = False
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._pending = []
+        self._headers = {}
         self._committed = False
         return self
 
@@ -56,6 +59,9 @@ class UnitOfWork:
             event, producer=self.producer, correlation_id=current_correlation_id()
         )
         self._pending.append(envelope)
+        if tracing.enabled():
+            # The trace the event belongs to rides with it through the outbox.
+            self._headers[envelope.id] = tracing.inject()
         return envelope
 
     def audit(self, *, actor: str, action: str, target: str, **details: Any) -> None:
@@ -78,17 +84,22 @@ class UnitOfWork:
     async def commit(self) -> None:
         """Write queued events to the outbox and commit everything together."""
         if self._pending:
-            self.session.add_all(OutboxRecord.of(envelope) for envelope in self._pending)
+            self.session.add_all(
+                OutboxRecord.of(envelope, self._headers.get(envelope.id))
+                for envelope in self._pending
+            )
             # Delivered at commit only; wakes the relay at once instead of its poll.
             await self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
         await self.session.commit()
         self._committed = True
         self._pending = []
+        self._headers = {}
 
     async def rollback(self) -> None:
         """Drop everything done in this unit of work so far."""
         await self.session.rollback()
         self._pending = []
+        self._headers = {}
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

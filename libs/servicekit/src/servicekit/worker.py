@@ -13,6 +13,9 @@ import signal
 from collections.abc import Sequence
 from datetime import timedelta
 
+from aiohttp import web
+
+from servicekit import metrics
 from servicekit.consumer import Consumer, Subscriptions
 from servicekit.deadletters import DeadLetterCollector
 from servicekit.logging import get_logger
@@ -66,6 +69,10 @@ class Worker:
         self.jobs = [*jobs, prune]
         self.stop_event = asyncio.Event()
         self.ready = asyncio.Event()
+        self._refresh_gauges = metrics.database_gauges(runtime.engine)
+        self.http: web.AppRunner | None = None
+        #: The port the probe and metrics server listens on (None: not serving).
+        self.http_port: int | None = None
 
     async def _connect_bus(self) -> None:
         delay = 0.5
@@ -79,8 +86,55 @@ class Worker:
                     await asyncio.wait_for(self.stop_event.wait(), timeout=delay)
                 delay = min(delay * 2, 10.0)
 
+    async def start_http(self, host: str, port: int) -> int:
+        """Serve ``/healthz``, ``/readyz`` and ``/metrics`` on ``host:port``; returns the port.
+
+        ``/healthz`` answers while the event loop runs; ``/readyz`` answers 200
+        once the consumer is started and while the broker connection is up (503
+        otherwise); ``/metrics`` first reads the outbox and dead-letter gauges
+        from the database.
+        """
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/readyz", self._readyz)
+        app.router.add_get("/metrics", self._metrics)
+        self.http = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self.http.setup()
+        site = web.TCPSite(self.http, host, port, reuse_address=True)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.http_port = int(sockets[0].getsockname()[1]) if sockets else port
+        return self.http_port
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        checks = {
+            "consumer": "ok" if self.ready.is_set() else "error: not started",
+            "broker": "ok" if self.runtime.bus.connected else "error: not connected",
+        }
+        ready = all(value == "ok" for value in checks.values())
+        return web.json_response(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status=200 if ready else 503,
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        await self._refresh_gauges()
+        body, content_type = metrics.render()
+        return web.Response(
+            body=body,
+            headers={"Content-Type": content_type, "Cache-Control": "no-store"},
+        )
+
     async def run(self) -> None:
         """Run until :meth:`stop` (or SIGTERM/SIGINT when installed) is called."""
+        port = self.runtime.settings.worker_metrics_port
+        if port and self.http is None:
+            await self.start_http(self.runtime.settings.host, port)
         tasks = [asyncio.create_task(self.relay.run(self.stop_event), name="outbox-relay")]
         tasks += [
             asyncio.create_task(
@@ -99,6 +153,9 @@ class Worker:
             await self.consumer.stop()
         await self.collector.stop()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.http is not None:
+            await self.http.cleanup()
+            self.http = None
 
     def stop(self) -> None:
         """Ask the worker to finish in-flight work and return from :meth:`run`."""

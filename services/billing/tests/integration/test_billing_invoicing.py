@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
 from pypdf import PdfReader
 
 from billing.service_layer.invoices import mark_overdue, settle_account_transfers
@@ -124,6 +125,18 @@ async def test_r21_transfer_application_is_validated_and_stored_sealed(billing: 
     assert account.json()["account_transfer"]["status"] == "applied"
 
 
+async def completed_runs(billing: Any) -> float:
+    """``bizmall_billing_run_duration_seconds_count`` of the billing API's /metrics."""
+    scrape = await billing.client.get("/metrics")
+    assert scrape.status_code == 200
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(scrape.text)
+        for sample in family.samples
+        if sample.name == "bizmall_billing_run_duration_seconds_count"
+    )
+
+
 async def test_r22_one_invoice_per_member_service_and_month(billing: Any) -> None:
     member_id = await billing.verify_member()
     fiber = uuid.uuid4()
@@ -133,12 +146,15 @@ async def test_r22_one_invoice_per_member_service_and_month(billing: Any) -> Non
     )
     await billing.activate(member_id, start=date(2026, 4, 1), service_name="メール")
     billing.pin(date(2026, 5, 15))
+    runs_before = await completed_runs(billing)
 
     first = await billing.run("2026-04")
     assert first["issue_date"] == "2026-05-15"
     assert first["invoices_issued"] >= 2
     again = await billing.run("2026-04")
     assert again["invoices_issued"] == 0
+    # Each run's duration is in the API's /metrics (issue 10: billing-run duration).
+    assert await completed_runs(billing) == runs_before + 2
 
     items = await billing.invoices_of(member_id)
     assert len(items) == 2
@@ -387,6 +403,12 @@ async def test_ops_runs_refuse_a_month_that_has_not_ended(billing: Any) -> None:
     )
     assert response.status_code == 422
     assert response.json()["code"] == "billing.month_not_ended"
+    # A month before the business-day calendar's years is refused as input, not a 500.
+    for month in ("0000-11", "1948-05"):
+        ancient = await billing.client.post(
+            "/api/v1/ops/billing/runs", json={"month": month}, headers=billing.ops_headers()
+        )
+        assert (ancient.status_code, ancient.json()["code"]) == (422, "request.invalid"), month
     member = await billing.client.post(
         "/api/v1/ops/billing/runs",
         json={"month": "2026-04"},

@@ -29,6 +29,7 @@ from bizmall_events import (
     RegistrationAttemptedExisting,
     WithdrawalDecided,
 )
+from servicekit.metrics import REGISTRY
 from servicekit.testing.helpers import eventually
 from servicekit.testing.smtp import SmtpSink, free_port
 from servicekit.testing.tcpproxy import TcpProxy
@@ -330,10 +331,14 @@ async def _failed_once(n: Notification, event_id: uuid.UUID) -> bool:
 async def test_r27_after_the_last_attempt_the_failure_is_shown_to_ops(
     start_notification: Any, token_issuer: Any
 ) -> None:
+    failures = ("bizmall_email_send_failures_total", {"template": "order_confirmation"})
+    failed_before = REGISTRY.get_sample_value(*failures) or 0.0
     async with start_notification(smtp_port=free_port(), delivery_retry_seconds=[0.1, 0.2]) as n:
         member_id = await n.member()
         envelope = await n.publish(placed(member_id))
         await eventually(lambda: _state_is(n, envelope.id, "failed"))
+        # Each failed attempt is counted for /metrics (issue 10: email send failures).
+        assert (REGISTRY.get_sample_value(*failures) or 0.0) - failed_before == 3
         answer = await n.client.get(
             "/api/v1/ops/notification/deliveries",
             params={"state": "failed"},

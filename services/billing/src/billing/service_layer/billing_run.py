@@ -18,6 +18,7 @@ missed months without rescanning finished ones.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from itertools import groupby
 from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import Histogram
 from sqlalchemy.dialects.postgresql import insert
 
 from billing.adapters.tables import (
@@ -48,9 +50,17 @@ from billing.domain.invoice_number import invoice_number
 from billing.domain.invoice_totals import InvoiceTotals
 from bizmall_events import InvoiceIssued, LocalizedText
 from servicekit.logging import get_logger
+from servicekit.metrics import REGISTRY
 from servicekit.uow import UnitOfWork
 
 _log = get_logger(__name__)
+
+RUN_DURATION = Histogram(
+    "bizmall_billing_run_duration_seconds",
+    "Time a billing run of one usage month took (completed runs).",
+    buckets=(0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+    registry=REGISTRY,
+)
 
 _NIL = uuid.UUID(int=0)
 
@@ -127,6 +137,7 @@ async def run_billing(
     """Issue every missing invoice of ``usage`` (idempotent; safe beside another run)."""
     if usage >= UsageMonth.of(today):
         raise ValueError("a month is billed once it has ended")
+    started = time.perf_counter()
     issuing = _Issuing(
         usage=usage,
         issue_date=issue_date_for(usage, today),
@@ -162,6 +173,7 @@ async def run_billing(
         else:
             await _mark_month_done(uow, usage, issued, now)
         await uow.commit()
+    RUN_DURATION.observe(time.perf_counter() - started)
     _log.info("billing run done", month=str(usage), invoices=issued)
     return RunResult(usage, issuing.issue_date, issued, waiting)
 

@@ -18,10 +18,14 @@ from sqlmodel import col
 
 from notification.adapters.tables import Delivery
 from notification.domain.emails import TEMPLATES
+from servicekit import tracing
 from servicekit.outbox import utcnow
 
 #: Committing a delivery NOTIFYs this channel, so the sender wakes at once.
 DELIVERY_CHANNEL = "notification_delivery"
+#: Payload key keeping the trace the delivery was recorded in (tracing on only),
+#: so the SMTP send joins that trace; removed before rendering.
+TRACE_KEY = "_traceparent"
 
 
 async def record_delivery(
@@ -43,6 +47,9 @@ async def record_delivery(
     if template not in TEMPLATES:
         raise ValueError(f"unknown email template {template!r}")
     now = utcnow()
+    traceparent = tracing.current_traceparent()
+    if traceparent is not None:
+        payload = {**payload, TRACE_KEY: traceparent}
     statement = (
         insert(Delivery)
         .values(

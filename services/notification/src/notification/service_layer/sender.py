@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import asyncpg
 from jinja2 import TemplateError
+from prometheus_client import Counter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -34,13 +35,28 @@ from notification.adapters.tables import Delivery, MemberContact
 from notification.config import Settings
 from notification.domain.delivery import after_failure
 from notification.domain.emails import SEALED_TOKEN_KEY, TOKEN_LINK_PATHS
-from notification.service_layer.deliveries import DELIVERY_CHANNEL
+from notification.service_layer.deliveries import DELIVERY_CHANNEL, TRACE_KEY
+from servicekit import tracing
 from servicekit.crypto import SecretBox
 from servicekit.logging import get_logger
+from servicekit.metrics import REGISTRY
 from servicekit.outbox import utcnow
 from servicekit.relay import asyncpg_dsn
 
 _log = get_logger("notification.sender")
+
+EMAIL_SENT = Counter(
+    "bizmall_email_sent_total",
+    "Emails the SMTP server accepted, by template.",
+    ("template",),
+    registry=REGISTRY,
+)
+EMAIL_SEND_FAILURES = Counter(
+    "bizmall_email_send_failures_total",
+    "Failed attempts to send an email (each retry counts), by template.",
+    ("template",),
+    registry=REGISTRY,
+)
 
 
 class PermanentFailure(Exception):
@@ -156,10 +172,17 @@ class DeliverySender:
         row.attempts += 1
         log = _log.bind(delivery_id=str(row.id), event_id=str(row.event_id), template=row.template)
         try:
-            await self._resolve_recipient(session, row)
-            message = self.compose(row)
-            await mailer.send(message)
+            with tracing.span(
+                "smtp send",
+                kind=tracing.SpanKind.CLIENT,
+                parent={tracing.TRACEPARENT: row.payload.get(TRACE_KEY)},
+                attributes={"bizmall.template": row.template, "bizmall.attempt": row.attempts},
+            ):
+                await self._resolve_recipient(session, row)
+                message = self.compose(row)
+                await mailer.send(message)
         except Exception as exc:
+            EMAIL_SEND_FAILURES.labels(row.template).inc()
             permanent = isinstance(exc, PermanentFailure)
             outcome = after_failure(
                 attempts=row.attempts,
@@ -177,6 +200,7 @@ class DeliverySender:
                 error=row.last_error,
             )
             return
+        EMAIL_SENT.labels(row.template).inc()
         row.state = "sent"
         row.sent_at = utcnow()
         row.last_error = None
@@ -195,6 +219,7 @@ class DeliverySender:
     def render(self, row: Delivery) -> RenderedEmail:
         """The email of ``row``, its sealed token (if any) opened into the link."""
         data = dict(row.payload)
+        data.pop(TRACE_KEY, None)
         sealed = data.pop(SEALED_TOKEN_KEY, None)
         try:
             if sealed is not None:
