@@ -104,3 +104,89 @@ async def test_body_just_under_the_limit_passes(
             seen = await response.json()
     assert response.status == 200
     assert seen["size"] == MIB
+
+
+async def test_an_upstream_that_stops_taking_the_body_gets_504(
+    stack: Any, serve: Any, client: aiohttp.ClientSession, member_token: str
+) -> None:
+    # A service that reads the first chunk of an upload, then neither reads nor answers:
+    # the body (far more than the socket buffers hold) stops moving, and the gateway
+    # gives up after its upstream timeout instead of waiting forever.
+    release = asyncio.Event()
+
+    async def stuck(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await receive()
+            await release.wait()
+
+    async def body() -> AsyncIterator[bytes]:
+        for _ in range(48 * MIB // (64 * 1024)):
+            yield b"u" * (64 * 1024)
+
+    try:
+        async with serve(stuck) as upstream:
+            settings = stack.settings(
+                identity_urls=upstream.url, upstream_timeout_seconds=1.0, max_body_bytes=64 * MIB
+            )
+            async with stack.gateway(settings) as gw:
+                url = gw.url + "/api/v1/me/identity-documents"
+                headers = {"Authorization": f"Bearer {member_token}"}
+
+                async def post() -> tuple[int, dict[str, Any]]:
+                    async with client.post(url, data=body(), headers=headers) as response:
+                        return response.status, await response.json(content_type=None)
+
+                status, problem = await asyncio.wait_for(post(), HANG_GUARD)
+    finally:
+        release.set()
+    assert status == 504
+    assert problem["code"] == "gateway.upstream_timeout"
+
+
+async def test_a_client_that_stops_sending_its_body_gets_408(
+    stack: Any, client: aiohttp.ClientSession, member_token: str
+) -> None:
+    resume = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"s" * (64 * 1024)
+        await resume.wait()  # the rest never comes while the test waits for the answer
+        yield b"s"
+
+    try:
+        async with stack.gateway(stack.settings(upstream_timeout_seconds=1.0)) as gw:
+            url = gw.url + "/api/v1/me/identity-documents"
+            headers = {"Authorization": f"Bearer {member_token}"}
+
+            async def post() -> tuple[int, dict[str, Any]]:
+                async with client.post(url, data=body(), headers=headers) as response:
+                    return response.status, await response.json(content_type=None)
+
+            status, problem = await asyncio.wait_for(post(), HANG_GUARD)
+    finally:
+        resume.set()
+    assert status == 408
+    assert problem["code"] == "request.timeout"
+
+
+async def test_a_body_refused_before_it_is_read_ends_the_connection(
+    stack: Any, gateway: Any
+) -> None:
+    # A client that announces more body than it sends, refused at once (413): had the
+    # connection stayed open, its next request would be read as the rest of the body
+    # and never answered.
+    host, port = gateway.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {100 * MIB}\r\n\r\n".encode()
+            + b"{}"
+        )
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), HANG_GUARD)  # up to the server's close
+    finally:
+        writer.close()
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert head.startswith(b"http/1.1 413"), answer[:300]
+    assert b"connection: close" in head

@@ -315,7 +315,7 @@ def _free_port_base() -> int:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             base = int(s.getsockname()[1]) // 100 * 100
-        if 1100 <= base <= 65000 and not any(_listening(p) for p in range(base, base + 6)):
+        if 1100 <= base <= 65000 and not any(_listening(p) for p in range(base, base + 11)):
             return base
     raise RuntimeError("no free port range")
 

@@ -28,6 +28,16 @@ def body_too_large(limit: int) -> Problem:
     )
 
 
+def request_timeout() -> Problem:
+    """408: the client stopped sending the request body it announced."""
+    return Problem(
+        408,
+        "request.timeout",
+        ja="リクエストの本文の受信が途中で止まりました。もう一度お試しください。",
+        en="The request body stopped arriving. Please try again.",
+    )
+
+
 def bad_content_length() -> Problem:
     """400: a Content-Length that is not a non-negative integer."""
     return Problem(

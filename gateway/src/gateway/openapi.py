@@ -7,6 +7,14 @@ merges the components. Two services may define different components under
 one name (``Item``); the later one is renamed ``<service>.<Name>`` and every
 ``$ref`` of that service rewritten, so no schema silently replaces another.
 
+Every operation then declares the problems the gateway itself may answer in
+front of the service (:func:`gateway_statuses`): 401 and 403 where the route
+table demands a token or the ops role, 408 and 413 for a request body (it
+stopped arriving, it is too large), 429 where a
+rate limit counts the request, and 502/503/504 when the service is down, slow
+or cut off. The services declare their own problems (:mod:`servicekit.openapi`);
+the gateway's own operations get the same treatment here.
+
 A service that is down is listed under ``x-missing-services`` (and in the
 description) instead of failing the whole document; an incomplete document
 is cached only briefly so the gap closes soon after the service returns.
@@ -26,6 +34,13 @@ from gateway import routes
 from gateway.config import SERVICES
 from gateway.upstream import UpstreamClient, UpstreamError
 from servicekit.logging import get_logger
+from servicekit.openapi import (
+    HTTP_METHODS,
+    WRITE_METHODS,
+    add_problem_responses,
+    add_problem_schemas,
+    describe_problems,
+)
 
 _log = get_logger(__name__)
 
@@ -103,6 +118,8 @@ def merge(
     own: dict[str, Any], schemas: dict[str, dict[str, Any]], missing: list[str]
 ) -> dict[str, Any]:
     """One OpenAPI document from the gateway's own schema and each service's."""
+    own = dict(own)
+    describe_problems(own, {})
     description = "bizmall public API, through the gateway (merged from every service)."
     if missing:
         description += " Missing right now (service unavailable): " + ", ".join(missing) + "."
@@ -136,7 +153,30 @@ def merge(
             if route is None or route.service != service:
                 continue
             merged["paths"][path] = _tag_operations(item, service, operation_ids)
+    add_problem_schemas(merged)
+    for path, item in merged["paths"].items():
+        route = routes.match(path)
+        if route is None:
+            continue
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                add_problem_responses(operation, gateway_statuses(route, method, operation))
     return merged
+
+
+def gateway_statuses(route: routes.Route, method: str, operation: dict[str, Any]) -> set[int]:
+    """The problems the gateway may answer for ``method`` on a path of ``route``."""
+    write = method in WRITE_METHODS
+    statuses = {502, 503, 504}
+    if "requestBody" in operation or write:
+        statuses |= {408, 413}
+    if routes.requires_token(route, method.upper()):
+        statuses.add(401)
+    if route.access is routes.Access.OPS:
+        statuses.add(403)
+    if route.strict_rate is not None or write:
+        statuses.add(429)
+    return statuses
 
 
 def _component_renames(
@@ -168,22 +208,19 @@ def _rewrite_refs(node: Any, renames: dict[str, str]) -> Any:
     return node
 
 
-_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-
-
 def _operation_ids(paths: dict[str, Any]) -> set[str]:
     return {
         operation["operationId"]
         for item in paths.values()
         for method, operation in item.items()
-        if method in _HTTP_METHODS and "operationId" in operation
+        if method in HTTP_METHODS and "operationId" in operation
     }
 
 
 def _tag_operations(item: dict[str, Any], service: str, operation_ids: set[str]) -> dict[str, Any]:
     tagged = dict(item)
     for method, operation in item.items():
-        if method not in _HTTP_METHODS:
+        if method not in HTTP_METHODS:
             continue
         operation = {**operation, "tags": operation.get("tags") or [service]}
         operation_id = operation.get("operationId")

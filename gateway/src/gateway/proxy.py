@@ -10,7 +10,9 @@ routes are never held, so ops can end it), the bearer token is verified
 where the route needs one (401/403), the rate limit is counted (429), and
 then the request goes to the service's next address. The request body is
 streamed to the service as it arrives and the answer streamed back as it
-comes, so uploads and PDFs never sit whole in the gateway.
+comes, so uploads and PDFs never sit whole in the gateway. A streamed body
+that stops moving for the upstream timeout ends the request: 408 when the
+client stopped sending it, 504 when the service stopped taking it.
 
 Headers: hop-by-hop headers are dropped both ways; the service receives
 ``X-Request-ID``/``X-Correlation-ID`` (the ids bound by
@@ -27,8 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
@@ -47,6 +50,7 @@ from gateway.upstream import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from servicekit import tracing
 from servicekit.auth import JWKSVerifier, Principal
 from servicekit.context import (
     CORRELATION_ID_HEADER,
@@ -107,8 +111,20 @@ class _ClientGone(Exception):
 
 
 @dataclass(slots=True)
+class _BodyState(BodyProgress):
+    """How far the request body got; tells why a streamed upload failed."""
+
+    finished: bool = False
+    too_large: bool = False
+    client_gone: bool = False
+    #: Waiting for the client's next chunk (a stall then is the client's, not the service's).
+    waiting_on_client: bool = False
+
+
+@dataclass(slots=True)
 class _Incoming:
-    """What the gateway needs from the request headers, gathered in one pass."""
+    """What the gateway needs from the request headers, gathered in one pass, and
+    how far the request body has been read."""
 
     forwarded: list[tuple[str, str]]
     content_length: str | None = None
@@ -116,15 +132,13 @@ class _Incoming:
     authorization: str | None = None
     accept_language: str | None = None
     host: str | None = None
+    body: _BodyState = field(default_factory=_BodyState)
 
-
-@dataclass(slots=True)
-class _BodyState(BodyProgress):
-    """How far the request body got; tells why a streamed upload failed."""
-
-    finished: bool = False
-    too_large: bool = False
-    client_gone: bool = False
+    @property
+    def body_unread(self) -> bool:
+        """Whether part of an announced request body is still on the connection."""
+        announced = self.chunked or self.content_length not in (None, "0")
+        return announced and not self.body.finished
 
 
 class Proxy:
@@ -149,11 +163,31 @@ class Proxy:
         """Answer one HTTP request for ``route``."""
         incoming = _read_headers(scope["headers"])
         try:
-            await self._forward(route, incoming, scope, receive, send)
+            if tracing.enabled():
+                await self._forward_traced(route, incoming, scope, receive, send)
+            else:
+                await self._forward(route, incoming, scope, receive, send)
         except Problem as problem:
-            await problem_response(problem, incoming.accept_language)(scope, receive, send)
+            response = problem_response(problem, incoming.accept_language)
+            if incoming.body_unread:
+                # Answered before the whole body came: the rest must not be read as the
+                # next request on this connection (a body shorter than its Content-Length
+                # would leave the client waiting forever), so the connection ends here.
+                response.headers["Connection"] = "close"
+            await response(scope, receive, send)
         except _ClientGone:
             _log.info("client went away before the answer", service=route.service)
+
+    async def _forward_traced(
+        self, route: Route, incoming: _Incoming, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """:meth:`_forward` under a client span, whose ``traceparent`` the service receives."""
+        with tracing.span(
+            f"{scope['method']} {route.service}",
+            kind=tracing.SpanKind.CLIENT,
+            attributes={"bizmall.upstream": route.service, "http.route": route.prefix},
+        ):
+            await self._forward(route, incoming, scope, receive, send)
 
     async def _forward(
         self, route: Route, incoming: _Incoming, scope: Scope, receive: Receive, send: Send
@@ -170,7 +204,7 @@ class Proxy:
         client_ip = _client_ip(scope)
         await self._check_rate(route, is_write, principal, client_ip)
 
-        state = _BodyState()
+        state = incoming.body
         body: bytes | BodyFactory | None
         if incoming.chunked or (declared is not None and declared > _SMALL_BODY):
             body = partial(_stream_body, receive, state, self._max_body)
@@ -194,6 +228,9 @@ class Proxy:
             _log.warning("upstream unavailable", service=route.service)
             raise errors.upstream_unavailable(route.service) from None
         except UpstreamTimeout:
+            if state.waiting_on_client:
+                _log.info("client stopped sending the request body", service=route.service)
+                raise errors.request_timeout() from None
             _log.warning("upstream timeout", service=route.service)
             raise errors.upstream_timeout(route.service) from None
         except UpstreamBroken as exc:
@@ -204,7 +241,14 @@ class Proxy:
             _log.warning("upstream connection broke", service=route.service, error=str(exc))
             raise errors.upstream_broken(route.service) from None
         try:
-            await _relay(response, route.service, receive, send, watch=state.finished)
+            await _relay(
+                response,
+                route.service,
+                receive,
+                send,
+                watch=state.finished,
+                close=incoming.body_unread,
+            )
         finally:
             response.release()
 
@@ -305,7 +349,7 @@ def _client_ip(scope: Scope) -> str:
 
 def _upstream_headers(incoming: _Incoming, scope: Scope, client_ip: str) -> list[tuple[str, str]]:
     request_id = request_id_var.get() or new_id()
-    return [
+    headers = [
         *incoming.forwarded,
         (REQUEST_ID_HEADER, request_id),
         (CORRELATION_ID_HEADER, correlation_id_var.get() or request_id),
@@ -313,6 +357,11 @@ def _upstream_headers(incoming: _Incoming, scope: Scope, client_ip: str) -> list
         ("X-Forwarded-Proto", scope.get("scheme", "http")),
         *([("X-Forwarded-Host", incoming.host)] if incoming.host else []),
     ]
+    if tracing.enabled():
+        # The service's parent is the gateway's client span, not the caller's span.
+        headers = [(n, v) for n, v in headers if n.lower() not in tracing.CONTEXT_HEADERS]
+        headers += tracing.inject().items()
+    return headers
 
 
 def _path_and_query(scope: Scope) -> str:
@@ -336,7 +385,12 @@ async def _stream_body(receive: Receive, state: _BodyState, limit: int) -> Async
     state.started = True
     received = 0
     while True:
+        # Each resumption means the upstream took the previous chunk: the body moves.
+        state.moved_at = time.monotonic()
+        state.waiting_on_client = True
         message = await receive()
+        state.waiting_on_client = False
+        state.moved_at = time.monotonic()
         if message["type"] == "http.disconnect":
             state.client_gone = True
             raise _ClientGone
@@ -353,13 +407,22 @@ async def _stream_body(receive: Receive, state: _BodyState, limit: int) -> Async
 
 
 async def _relay(
-    response: aiohttp.ClientResponse, service: str, receive: Receive, send: Send, *, watch: bool
+    response: aiohttp.ClientResponse,
+    service: str,
+    receive: Receive,
+    send: Send,
+    *,
+    watch: bool,
+    close: bool,
 ) -> None:
     headers = [
         (name.lower(), value)
         for name, value in response.raw_headers
         if name.lower() not in _NOT_RETURNED
     ]
+    if close:
+        # The service answered before taking the whole body (see Proxy.handle).
+        headers.append((b"connection", b"close"))
     if not any(name == _NOSNIFF[0] for name, _ in headers):
         headers.append(_NOSNIFF)
     length = response.content_length

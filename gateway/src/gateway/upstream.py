@@ -9,11 +9,20 @@ service and returns once the answer's status and headers are in; the body is
 read by the caller, chunk by chunk. A refused connection is retried on the
 service's next address — safe for any method, since nothing reached the
 service — as long as no byte of the request body has been consumed.
+
+A streamed request body is watched as well: aiohttp starts its read timeout
+only once the whole body is written, so a service that stops taking the body
+(or a client that stops sending it) would otherwise hold the request forever.
+When the body has not moved for the upstream timeout, the request is given up
+with :class:`UpstreamTimeout`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -44,9 +53,11 @@ class UpstreamBroken(UpstreamError):
 
 @dataclass(slots=True)
 class BodyProgress:
-    """Whether the request body has started flowing (then a retry is no longer possible)."""
+    """Whether the request body has started flowing (then a retry is no longer possible),
+    and when it last moved (``time.monotonic()``; the streamed body's producer sets it)."""
 
     started: bool = False
+    moved_at: float = 0.0
 
 
 class UpstreamClient:
@@ -114,15 +125,20 @@ class UpstreamClient:
         pool = self.pools[service]
         progress = progress or BodyProgress()
         for target in await pool.candidates():
+            sending = self._session.request(
+                method,
+                # Encoded as the client sent it: forwarded byte for byte.
+                URL(target.base_url + path_and_query, encoded=True),
+                headers=[("Host", target.host_header), *headers],
+                data=body() if callable(body) else body,
+                allow_redirects=False,
+            )
             try:
-                return await self._session.request(
-                    method,
-                    # Encoded as the client sent it: forwarded byte for byte.
-                    URL(target.base_url + path_and_query, encoded=True),
-                    headers=[("Host", target.host_header), *headers],
-                    data=body() if callable(body) else body,
-                    allow_redirects=False,
-                )
+                if callable(body):
+                    return await _unless_stalled(
+                        sending, progress, self._settings.upstream_timeout_seconds
+                    )
+                return await sending
             except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
                 pool.mark_refused(target)
                 if progress.started:
@@ -132,3 +148,25 @@ class UpstreamClient:
             except aiohttp.ClientError as exc:
                 raise UpstreamBroken(str(exc)) from exc
         raise UpstreamUnavailable(f"no address of {service} accepted the connection")
+
+
+async def _unless_stalled(
+    sending: Awaitable[aiohttp.ClientResponse], progress: BodyProgress, timeout: float
+) -> aiohttp.ClientResponse:
+    """The answer to a request with a streamed body, unless the body stops moving
+    (and no answer comes) for ``timeout`` seconds: then :class:`UpstreamTimeout`."""
+    progress.moved_at = time.monotonic()
+    task = asyncio.ensure_future(sending)
+    try:
+        while True:
+            idle = time.monotonic() - progress.moved_at
+            done, _ = await asyncio.wait({task}, timeout=max(timeout - idle, 0.05))
+            if done:
+                return task.result()
+            if time.monotonic() - progress.moved_at >= timeout:
+                raise UpstreamTimeout(f"the request body did not move for {timeout:g}s")
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, aiohttp.ClientError):
+                await task

@@ -150,6 +150,9 @@ async def test_ops_flow_to_active_opens_a_contract_the_member_sees(ordering: Any
     assert seen.json()["reason"] == "設置先住所に番地がありません"
     [held] = await ordering.outbox("ordering.order.on_hold", order_id=order["id"])
     assert held["reason"] == "設置先住所に番地がありません"
+    # A date beyond the holiday calendar's years is no business day (422, not a 500).
+    beyond = await ordering.ops(order["id"], "release", {"planned_start_date": "2150-01-05"})
+    assert (beyond.status_code, beyond.json()["code"]) == (422, "order.not_a_business_day")
     release = await ordering.ops(order["id"], "release", {"planned_start_date": "2026-06-15"})
     assert (release.json()["status"], release.json()["planned_start_date"]) == (
         "received",

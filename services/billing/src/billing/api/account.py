@@ -3,6 +3,8 @@ payment method (R21). Credit cards are not accepted."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from billing.api.deps import ClockDep, MemberIdDep, RuntimeDep, SettingsDep
@@ -41,7 +43,13 @@ def _card_refused() -> Problem:
     )
 
 
-@router.get("/account", response_model=AccountView)
+#: The account routes answer for the caller's own account, which an operator has none of.
+_NO_ACCOUNT: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The caller has no billing account (an operator)."}
+}
+
+
+@router.get("/account", response_model=AccountView, responses=_NO_ACCOUNT)
 async def get_account(member_id: MemberIdDep, runtime: RuntimeDep) -> AccountView:
     """The member's payment method and the state of an account-transfer application."""
     async with runtime.sessions() as session:
@@ -51,7 +59,7 @@ async def get_account(member_id: MemberIdDep, runtime: RuntimeDep) -> AccountVie
     return AccountView.of(found)
 
 
-@router.patch("/account", response_model=AccountView)
+@router.patch("/account", response_model=AccountView, responses=_NO_ACCOUNT)
 async def patch_account(
     body: PatchAccountBody, member_id: MemberIdDep, runtime: RuntimeDep
 ) -> AccountView:
@@ -94,7 +102,12 @@ async def patch_account(
     )
 
 
-@router.post("/account-transfer", response_model=AccountTransferView, status_code=201)
+@router.post(
+    "/account-transfer",
+    response_model=AccountTransferView,
+    status_code=201,
+    responses=_NO_ACCOUNT,
+)
 async def apply_for_account_transfer(
     body: AccountTransferBody,
     member_id: MemberIdDep,

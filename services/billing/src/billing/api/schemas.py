@@ -205,7 +205,8 @@ class InvoicePage(BaseModel):
 class RunBody(BaseModel):
     """``POST /ops/billing/runs``: the usage month to bill."""
 
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-04"])
+    # 20xx: the business-day calendar of invoice dates covers 1949–2099 only.
+    month: str = Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-04"])
 
 
 class RunView(BaseModel):

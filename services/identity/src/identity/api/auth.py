@@ -95,7 +95,15 @@ async def resend_verification(body: EmailBody, request: Request) -> dict[str, st
     return _ACCEPTED
 
 
-@router.post("/login", response_model=None)
+@router.post(
+    "/login",
+    response_model=None,
+    responses={
+        401: {"description": "Wrong login ID or password (`auth.invalid_credentials`)."},
+        403: {"description": "Email not verified yet, or the account is withdrawn."},
+        429: {"description": "Too many failed logins for the account (`auth.too_many_attempts`)."},
+    },
+)
 async def login(body: LoginBody, request: Request) -> JSONResponse | dict[str, Any]:
     """A session for a member; for an operator a TOTP challenge (R29)."""
     ctx = _ctx(request)
@@ -106,7 +114,10 @@ async def login(body: LoginBody, request: Request) -> JSONResponse | dict[str, A
     return result
 
 
-@router.post("/login/totp")
+@router.post(
+    "/login/totp",
+    responses={401: {"description": "Wrong or expired code (`auth.totp_invalid`)."}},
+)
 async def login_totp(body: TotpBody, request: Request) -> JSONResponse:
     """Complete an operator's login with the TOTP code."""
     ctx = _ctx(request)
@@ -114,7 +125,13 @@ async def login_totp(body: TotpBody, request: Request) -> JSONResponse:
     return _token_answer(ctx, session)
 
 
-@router.post("/refresh")
+@router.post(
+    "/refresh",
+    responses={
+        401: {"description": "No session, or a refresh token revoked, expired or reused."},
+        403: {"description": "The cookie came without `X-Requested-With: bizmall`."},
+    },
+)
 async def refresh(
     request: Request,
     body: RefreshBody | None = None,
@@ -129,7 +146,11 @@ async def refresh(
     return _token_answer(ctx, await accounts.refresh(ctx, token=token))
 
 
-@router.post("/logout", status_code=204)
+@router.post(
+    "/logout",
+    status_code=204,
+    responses={403: {"description": "The cookie came without `X-Requested-With: bizmall`."}},
+)
 async def logout(
     request: Request,
     body: RefreshBody | None = None,

@@ -33,7 +33,14 @@ class ReviewBody(BaseModel):
     reason: str | None = Field(default=None, max_length=1000)
 
 
-@member_router.post("", status_code=201)
+@member_router.post(
+    "",
+    status_code=201,
+    responses={
+        413: {"description": "The file is over 10 MB (`document.too_large`)."},
+        415: {"description": "Not a JPEG, PNG or PDF (`document.unsupported_type`)."},
+    },
+)
 async def upload_document(
     principal: CurrentMember,
     request: Request,

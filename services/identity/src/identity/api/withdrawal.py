@@ -26,7 +26,7 @@ async def request_withdrawal(principal: CurrentMember, request: Request) -> dict
     return await withdrawal.request_withdrawal(_ctx(request), member_id=principal.subject)
 
 
-@member_router.get("")
+@member_router.get("", responses={404: {"description": "No withdrawal was requested."}})
 async def withdrawal_state(principal: CurrentMember, request: Request) -> dict[str, Any]:
     """The latest withdrawal request and its state."""
     return await withdrawal.latest(_ctx(request), member_id=principal.subject)

@@ -24,6 +24,15 @@ def order_not_found() -> Problem:
     )
 
 
+def _business_day(d: date) -> bool:
+    """Whether ``d`` is a business day; a date beyond the holiday calendar's years is not
+    one that can be planned (the calendar raises ValueError for it)."""
+    try:
+        return is_business_day(d)
+    except ValueError:
+        return False
+
+
 def _not_a_business_day(field: str) -> Problem:
     return Problem(
         422,
@@ -127,7 +136,7 @@ async def release(
     clock: Clock,
 ) -> Order:
     """The defect is fixed; the planned start may move later (R17)."""
-    if planned_start_date is not None and not is_business_day(planned_start_date):
+    if planned_start_date is not None and not _business_day(planned_start_date):
         raise _not_a_business_day("planned_start_date")
     order = await _progress(
         order_id,
