@@ -8,6 +8,8 @@ see each other's keys.
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 
 def create_redis(url: str, *, client_name: str | None = None) -> Redis:
@@ -15,8 +17,10 @@ def create_redis(url: str, *, client_name: str | None = None) -> Redis:
 
     Timeouts are short because Redis holds caches and rate limits, never the
     only copy of anything: a slow Redis must fail a call, not hang it. Idle
-    pooled connections are checked before reuse so that a Redis restart costs
-    no failed request.
+    pooled connections are checked before reuse, and a command that meets a
+    connection the server closed meanwhile (a Redis restart shorter than the
+    check interval) is retried once on a new connection, so a Redis restart
+    costs no failed request.
     """
     return Redis.from_url(
         url,
@@ -24,6 +28,7 @@ def create_redis(url: str, *, client_name: str | None = None) -> Redis:
         socket_connect_timeout=2.0,
         socket_timeout=2.0,
         health_check_interval=30,
+        retry=Retry(NoBackoff(), 1),
         client_name=client_name,
     )
 

@@ -1,0 +1,989 @@
+"""The fault-injection suite (``make chaos``): the whole system on private servers it
+may break.
+
+The shared PostgreSQL, RabbitMQ and Redis stay untouched: this suite starts its own
+PostgreSQL cluster (``initdb`` + ``pg_ctl`` in a temporary folder), its own Redis and
+its own RabbitMQ node (own node name, ports, Mnesia folder and Erlang cookie), each on
+a free port, and stops and removes them at the end. The stack is the one ``make dev``
+runs (``devrun.plan``: the same commands, ports and variables), but its processes are
+supervised here, so a test can SIGKILL one of them and start it again. Mail goes to a
+real SMTP server in this process that a test can stop and start.
+
+Every scenario ends with :meth:`ChaosStack.check_books`: orders accepted with 201 exist
+once in ordering's database, each has exactly one confirmation email, after ops
+activation and a billing run each contract has exactly one invoice per month, no
+dead letter sits unexplained, every ``/readyz`` answers 200 and no process had to be
+restarted to get there. Its figures are printed at the end of the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pyotp
+import pytest
+import pytest_asyncio
+from stdnum.jp import cn as corporate_number_rule
+
+from devrun.plan import SERVICES, Plan, Proc, build
+from devrun.supervisor import Supervisor
+from jpcalendar import first_business_day_on_or_after, to_jst
+from servicekit.testing.smtp import SmtpSink, free_port
+
+pytestmark = pytest.mark.integration
+
+#: Migrations, eleven processes and the seed on a busy 2-core machine.
+STARTUP_TIMEOUT = 300.0
+#: How long the system may take to settle after a fault (retries, redelivery, mail).
+SETTLE_TIMEOUT = 180.0
+OPS_EMAIL = "ops-chaos@bizmall.example"
+OPS_PASSWORD = "chaos-ops-password-2024"
+MEMBER_PASSWORD = "chaos-member-password-2024"
+ORDER_SUBJECT = "【bizmall】ご注文を受け付けました"
+#: The SMTP server may be down for a minute: the sender's retries must outlast it.
+DELIVERY_RETRY_SECONDS = "[2, 3, 5, 5, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]"
+
+#: The sender's SMTP connections: a fault mid-send re-sends at most one message each.
+SMTP_CONNECTIONS = 4
+#: Figure lines of every scenario, printed in the terminal summary.
+FIGURES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FIGURES:
+        terminalreporter.section("chaos figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def _free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+async def _until(what: str, check: Any, timeout: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"{what} not reached within {timeout:g}s")
+        await asyncio.sleep(0.2)
+
+
+def _spawn(
+    argv: list[str], log: Path, env: Mapping[str, str], cwd: Path
+) -> subprocess.Popen[bytes]:
+    """Start a server in its own process group, its output appended to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            argv,
+            env=dict(env),
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    return "".join(path.read_text(errors="replace").splitlines(True)[-lines:])
+
+
+async def _port_state(port: int, up: bool) -> bool:
+    return await asyncio.to_thread(_listening, port) is up
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of its own in a temporary folder (as the ``postgres`` user
+    when we are root: initdb refuses root)."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "pg"
+        self.port = free_port()
+        self._bin = self._bindir()
+        self._as: list[str] = []
+        self.dir.mkdir()
+        if os.geteuid() == 0:
+            self._as = ["runuser", "-u", "postgres", "--"]
+            user = pwd.getpwnam("postgres")
+            os.chown(root, user.pw_uid, user.pw_gid)
+            os.chown(self.dir, user.pw_uid, user.pw_gid)
+
+    @staticmethod
+    def _bindir() -> Path:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if found:
+            return found[-1].parent
+        initdb = shutil.which("initdb")
+        if initdb is None:
+            pytest.skip("the chaos suite needs PostgreSQL's initdb and pg_ctl")
+        return Path(initdb).parent
+
+    @property
+    def dsn(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def _run(self, *argv: str) -> None:
+        subprocess.run([*self._as, *argv], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self._run(
+            str(self._bin / "initdb"),
+            "-D",
+            str(self.dir / "data"),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.dir}"
+            " -c max_connections=200 -c fsync=off -c synchronous_commit=off"
+        )
+        self._run(
+            str(self._bin / "pg_ctl"),
+            "-D",
+            str(self.dir / "data"),
+            "-l",
+            str(self.dir / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self._bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", mode, "-w", "stop")
+
+
+class PrivateRedis:
+    """A ``redis-server`` of its own, without persistence."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "redis"
+        self.dir.mkdir()
+        self.port = free_port()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        server = shutil.which("redis-server")
+        if server is None:
+            pytest.skip("the chaos suite needs redis-server")
+        argv = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        argv += ["--appendonly", "no", "--dir", str(self.dir)]
+        self._process = _spawn(argv, self.dir / "log", os.environ, self.dir)
+        await _until("redis up", lambda: _port_state(self.port, True), 30)
+
+    async def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            await asyncio.to_thread(self._process.wait, 30)
+            self._process = None
+        await _until("redis down", lambda: _port_state(self.port, False), 30)
+
+
+class PrivateRabbit:
+    """A RabbitMQ node of its own: node name, AMQP and distribution ports, Mnesia and
+    log folders, Erlang cookie (``HOME``), no plugins (so no management port)."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "rabbitmq"
+        self.dir.mkdir()
+        self.port, self.dist_port = _free_ports(2)
+        self.node = f"chaos-{uuid.uuid4().hex[:8]}@localhost"
+        bindir = Path("/usr/lib/rabbitmq/bin")
+        if not (bindir / "rabbitmq-server").exists():
+            found = shutil.which("rabbitmq-server")
+            if found is None:
+                pytest.skip("the chaos suite needs rabbitmq-server")
+            bindir = Path(found).parent
+        self._bin = bindir
+        (self.dir / "enabled_plugins").write_text("[].\n")
+        (self.dir / "rabbitmq.conf").write_text("loopback_users = none\n")
+        (self.dir / "rabbitmq-env.conf").write_text("ERL_EPMD_ADDRESS=127.0.0.1\n")
+        self.env = {
+            **os.environ,
+            "HOME": str(self.dir),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
+            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq.conf"),
+            "RABBITMQ_CONF_ENV_FILE": str(self.dir / "rabbitmq-env.conf"),
+            "ERL_FLAGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    async def ctl(self, *argv: str, timeout: float = 60) -> str:
+        process = await asyncio.create_subprocess_exec(
+            str(self._bin / "rabbitmqctl"),
+            "-n",
+            self.node,
+            *argv,
+            env=self.env,
+            cwd=self.dir,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(process.communicate(), timeout)
+        if process.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(argv)}: {out.decode(errors='replace')}")
+        return out.decode(errors="replace")
+
+    async def start(self) -> None:
+        argv = [str(self._bin / "rabbitmq-server")]
+        self._process = _spawn(argv, self.dir / "console.log", self.env, self.dir)
+        await _until("rabbitmq up", lambda: _port_state(self.port, True), 120)
+
+    async def stop_app(self) -> None:
+        await self.ctl("stop_app")
+        await _until("rabbitmq down", lambda: _port_state(self.port, False), 30)
+
+    async def start_app(self) -> None:
+        await self.ctl("start_app")
+        await _until("rabbitmq up", lambda: _port_state(self.port, True), 60)
+
+    async def shutdown(self) -> None:
+        if self._process is None:
+            return
+        with contextlib.suppress(Exception):
+            await self.ctl("stop", timeout=60)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)
+        await asyncio.to_thread(self._process.wait, 30)
+        self._process = None
+
+
+@dataclass
+class Servers:
+    postgres: PrivatePostgres
+    redis: PrivateRedis
+    rabbit: PrivateRabbit
+
+
+@pytest_asyncio.fixture(scope="session")
+async def servers() -> AsyncIterator[Servers]:
+    """Private PostgreSQL, Redis and RabbitMQ for the suite, removed at the end."""
+    root = Path(tempfile.mkdtemp(prefix="bizmall-chaos-"))
+    postgres = PrivatePostgres(root)
+    redis = PrivateRedis(root)
+    rabbit = PrivateRabbit(root)
+    try:
+        await asyncio.to_thread(postgres.init)
+        await asyncio.to_thread(postgres.start)
+        await redis.start()
+        await rabbit.start()
+        yield Servers(postgres, redis, rabbit)
+    finally:
+        await rabbit.shutdown()
+        with contextlib.suppress(Exception):
+            await redis.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(postgres.stop, "immediate")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- stack
+
+
+def _corporate_number() -> str:
+    import secrets
+
+    base = "".join(secrets.choice("0123456789") for _ in range(12))
+    return corporate_number_rule.calc_check_digit(base) + base
+
+
+def _body_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert isinstance(part, EmailMessage)
+    return str(part.get_content())
+
+
+def _last_month(today: date) -> date:
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+
+
+def _simple_options(order_fields: dict[str, Any]) -> dict[str, Any] | None:
+    options: dict[str, Any] = {}
+    for name in order_fields.get("required", []):
+        spec = order_fields["properties"][name]
+        if "enum" in spec:
+            options[name] = spec["enum"][0]
+        elif spec["type"] == "integer":
+            options[name] = spec.get("minimum", 1)
+        elif spec["type"] == "boolean":
+            options[name] = True
+        else:
+            return None
+    return options
+
+
+@dataclass
+class Member:
+    email: str
+    access_token: str
+    id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+@dataclass
+class Burst:
+    """What a scenario sent and what came back."""
+
+    sent: int = 0
+    #: order id -> member of every 201 answer.
+    accepted: dict[str, Member] = field(default_factory=dict)
+    statuses: Counter[int] = field(default_factory=Counter)
+    #: Answers that were not 201: (status, body excerpt).
+    refusals: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class Books:
+    """The figures of one scenario's books."""
+
+    scenario: str
+    sent: int
+    accepted: int
+    emails: int
+    resent: int
+    invoices: int
+    duplicates: int
+    lost: int
+    dead_letters: int
+
+    def line(self) -> str:
+        return (
+            f"{self.scenario}: sent={self.sent} accepted={self.accepted} emails={self.emails} "
+            f"invoices={self.invoices} duplicates={self.duplicates} lost={self.lost} "
+            f"resent_same_message_id={self.resent} dead_letters={self.dead_letters}"
+        )
+
+
+class ChaosStack:
+    """The running system: its processes, its gateway, its mailbox and its books."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        env: dict[str, str],
+        supervisor: Supervisor,
+        servers: Servers,
+        smtp: SmtpSink,
+        base: int,
+        http: aiohttp.ClientSession,
+    ) -> None:
+        self.plan = plan
+        self.env = env
+        self.supervisor = supervisor
+        self.servers = servers
+        self.smtp = smtp
+        self.base = base
+        self.http = http
+        self._ops: dict[str, str] | None = None
+        self._services: list[dict[str, Any]] | None = None
+        #: Dead letters an earlier scenario reported (each scenario explains its own).
+        self._dead_letters_seen: set[str] = set()
+
+    #: See :meth:`check_books` (``max_resent``).
+    smtp_connections = SMTP_CONNECTIONS
+
+    @staticmethod
+    def new_burst() -> Burst:
+        return Burst()
+
+    # ---- processes
+
+    def proc(self, name: str) -> Proc:
+        return next(p for p in self.plan.long_running if p.name == name)
+
+    def pid_of(self, name: str) -> int:
+        return next(c.pid for c in self.supervisor.children if c.proc.name == name)
+
+    def pids(self) -> dict[str, int]:
+        return {c.proc.name: c.pid for c in self.supervisor.children}
+
+    def dead(self) -> list[str]:
+        """Long-running processes that exited (nothing may die of a fault)."""
+        return [
+            f"{c.proc.name} (status {c.process.returncode})"
+            for c in self.supervisor.children
+            if c.process.returncode is not None
+        ]
+
+    async def kill(self, name: str) -> None:
+        """SIGKILL a process (its whole group), as an OOM killer or a node loss would."""
+        child = next(c for c in self.supervisor.children if c.proc.name == name)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        await child.process.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(child.pump, 5)
+        self.supervisor.children.remove(child)
+
+    def running(self, name: str) -> bool:
+        return any(c.proc.name == name for c in self.supervisor.children)
+
+    async def start(self, name: str) -> None:
+        proc = self.proc(name)
+        await self.supervisor.start(proc)
+        if proc.ready_url:
+            await self.wait_ready([proc.ready_url], STARTUP_TIMEOUT)
+
+    # ---- probes
+
+    @property
+    def ready_urls(self) -> list[str]:
+        return [p.ready_url for p in self.plan.long_running if p.ready_url]
+
+    async def readiness(self) -> dict[str, int]:
+        """The ``/readyz`` status of every API, worker and the gateway (0: no answer)."""
+
+        async def one(url: str) -> int:
+            try:
+                async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
+                    return r.status
+            except (aiohttp.ClientError, TimeoutError):
+                return 0
+
+        urls = self.ready_urls
+        return dict(zip(urls, await asyncio.gather(*(one(u) for u in urls)), strict=True))
+
+    async def wait_ready(self, urls: Iterable[str] | None = None, timeout: float = 120) -> None:
+        wanted = list(urls or self.ready_urls)
+
+        async def all_ready() -> bool:
+            states = await self.readiness()
+            return all(states[u] == 200 for u in wanted)
+
+        try:
+            await _until("every /readyz 200", all_ready, timeout)
+        except RuntimeError:
+            raise AssertionError(f"not ready: {await self.readiness()}") from None
+
+    # ---- databases
+
+    def dsn(self, app: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.servers.postgres.port}/{app}"
+
+    async def query(self, app: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(self.dsn(app))
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    # ---- gateway
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.base}{path}"
+
+    async def call(
+        self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        async with self.http.request(
+            method, self.url(path), json=json, headers=headers or {}
+        ) as response:
+            text = await response.text()
+            try:
+                import json as json_module
+
+                body = json_module.loads(text) if text else None
+            except ValueError:
+                body = text
+            return response.status, body
+
+    async def register_and_login(self) -> Member:
+        address = f"chaos-{uuid.uuid4().hex[:12]}@example.co.jp"
+        body = {
+            "email": address,
+            "password": MEMBER_PASSWORD,
+            "name": "山田 太郎",
+            "entity_type": "corporation",
+            "organization_name": "カオス株式会社",
+            "corporate_number": _corporate_number(),
+            "postal_code": "100-0001",
+            "address": "東京都千代田区千代田1-1",
+            "phone": "03-1234-5678",
+            "accept_privacy_policy": True,
+        }
+        status, answer = await self.call("POST", "/api/v1/auth/register", json=body)
+        assert status == 202, answer
+        message = await self.smtp.wait_for(
+            lambda m: address in str(m["To"]) and "/verify-email?token=" in _body_of(m), 60
+        )
+        token = _body_of(message).split("/verify-email?token=", 1)[1].split()[0]
+        status, answer = await self.call("POST", "/api/v1/auth/verify-email", json={"token": token})
+        assert status == 200, answer
+        status, answer = await self.call(
+            "POST", "/api/v1/auth/login", json={"login_id": address, "password": MEMBER_PASSWORD}
+        )
+        assert status == 200, answer
+        headers = {"Authorization": f"Bearer {answer['access_token']}"}
+        status, me = await self.call("GET", "/api/v1/me", headers=headers)
+        assert status == 200, me
+        return Member(address, answer["access_token"], me["id"])
+
+    async def members(self, count: int) -> list[Member]:
+        return list(await asyncio.gather(*(self.register_and_login() for _ in range(count))))
+
+    async def ops_headers(self) -> dict[str, str]:
+        if self._ops is None:
+            status, challenge = await self.call(
+                "POST", "/api/v1/auth/login", json={"login_id": OPS_EMAIL, "password": OPS_PASSWORD}
+            )
+            assert status == 200, challenge
+            secret = challenge["totp_enrollment"]["secret"]
+            code = pyotp.TOTP(secret).now()
+            body = {"challenge_token": challenge["challenge_token"], "code": code}
+            status, tokens = await self.call("POST", "/api/v1/auth/login/totp", json=body)
+            assert status == 200, tokens
+            self._ops = {"Authorization": f"Bearer {tokens['access_token']}"}
+        return self._ops
+
+    async def services(self) -> list[dict[str, Any]]:
+        """Services billed from their start month whose order fields take simple values."""
+        if self._services is None:
+            status, page = await self.call("GET", "/api/v1/services?limit=100")
+            assert status == 200, page
+            found = []
+            for summary in page["items"]:
+                status, service = await self.call("GET", f"/api/v1/services/{summary['id']}")
+                assert status == 200, service
+                if (
+                    _simple_options(service["order_fields"]) is not None
+                    and not service["free_first_month"]
+                    and service["plans"][0]["monthly_fee"] > 0
+                ):
+                    status, dates = await self.call(
+                        "GET", f"/api/v1/services/{service['id']}/start-dates"
+                    )
+                    assert status == 200, dates
+                    service["earliest"] = dates["earliest"]
+                    found.append(service)
+            assert found, "the demo lineup has no service billed from its start month"
+            self._services = found
+        return self._services
+
+    async def order_body(self, index: int) -> dict[str, Any]:
+        services = await self.services()
+        service = services[index % len(services)]
+        return {
+            "service_id": service["id"],
+            "plan_id": service["plans"][0]["plan_id"],
+            "quantity": service["order_unit"],
+            "desired_start_date": service["earliest"],
+            "options": _simple_options(service["order_fields"]),
+        }
+
+    async def place(self, burst: Burst, member: Member, index: int, key: str | None = None) -> None:
+        """Send one order; record the answer in ``burst``."""
+        body = await self.order_body(index)
+        headers = {**member.headers, "Idempotency-Key": key or str(uuid.uuid4())}
+        burst.sent += 1
+        try:
+            status, answer = await self.call("POST", "/api/v1/orders", json=body, headers=headers)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            burst.statuses[0] += 1
+            burst.refusals.append((0, repr(exc)))
+            return
+        burst.statuses[status] += 1
+        if status in (200, 201):
+            burst.accepted[answer["id"]] = member
+        else:
+            burst.refusals.append((status, str(answer)[:200]))
+
+    async def burst(
+        self, members: list[Member], count: int, burst: Burst | None = None, *, spread: float = 0
+    ) -> Burst:
+        """``count`` orders spread over ``members``, ``spread`` seconds apart, all in flight
+        at once (a semaphore keeps a handful of connections busy)."""
+        burst = burst or Burst()
+        gate = asyncio.Semaphore(8)
+
+        async def one(i: int) -> None:
+            await asyncio.sleep(i * spread)
+            async with gate:
+                await self.place(burst, members[i % len(members)], i)
+
+        await asyncio.gather(*(one(i) for i in range(count)))
+        return burst
+
+    # ---- the books
+
+    def confirmations(self, order_ids: Iterable[str]) -> dict[str, list[EmailMessage]]:
+        wanted = set(order_ids)
+        found: dict[str, list[EmailMessage]] = {order_id: [] for order_id in wanted}
+        for message in list(self.smtp.messages):
+            if not str(message["Subject"]).startswith(ORDER_SUBJECT):
+                continue
+            text = _body_of(message)
+            for line in text.splitlines():
+                if line.startswith("ご注文番号："):
+                    order_id = line.split("：", 1)[1].strip()
+                    if order_id in found:
+                        found[order_id].append(message)
+        return found
+
+    async def activate(self, order_ids: Iterable[str], start: date) -> dict[str, str]:
+        """Ops accept, provision and activate each order on ``start``; order -> contract."""
+        ops = await self.ops_headers()
+        contracts: dict[str, str] = {}
+        gate = asyncio.Semaphore(4)
+
+        async def one(order_id: str) -> None:
+            path = f"/api/v1/ops/ordering/orders/{order_id}"
+            async with gate:
+                for action in ("accept", "start-provisioning"):
+                    status, answer = await self.call("POST", f"{path}/{action}", headers=ops)
+                    assert status == 200, (action, answer)
+                status, answer = await self.call(
+                    "POST", f"{path}/activate", json={"start_date": start.isoformat()}, headers=ops
+                )
+                assert status == 200, answer
+                contracts[order_id] = answer["contract"]["id"]
+
+        await asyncio.gather(*(one(order_id) for order_id in order_ids))
+        return contracts
+
+    async def billing_knows(self, contracts: Iterable[str], members: Iterable[str]) -> None:
+        """Wait until billing learned every contract and member account (events)."""
+        wanted = [uuid.UUID(c) for c in contracts]
+        member_ids = [uuid.UUID(m) for m in set(members)]
+
+        async def known() -> bool:
+            subscriptions = await self.query(
+                "billing",
+                "SELECT count(*) FROM billing_subscription WHERE contract_id = ANY($1::uuid[])",
+                wanted,
+            )
+            accounts = await self.query(
+                "billing",
+                "SELECT count(*) FROM billing_account WHERE member_id = ANY($1::uuid[])",
+                member_ids,
+            )
+            return bool(subscriptions[0][0] == len(wanted) and accounts[0][0] == len(member_ids))
+
+        await _until("billing knows every contract", known, SETTLE_TIMEOUT)
+
+    async def run_billing(self, month: str) -> dict[str, Any]:
+        ops = await self.ops_headers()
+        status, answer = await self.call(
+            "POST", "/api/v1/ops/billing/runs", json={"month": month}, headers=ops
+        )
+        assert status == 200, answer
+        assert isinstance(answer, dict)
+        return answer
+
+    async def invoices_per_contract(self, contracts: Iterable[str], month: date) -> dict[str, int]:
+        """contract -> how many live invoices of ``month`` bill it."""
+        wanted = [uuid.UUID(c) for c in contracts]
+        rows = await self.query(
+            "billing",
+            "SELECT l.contract_id, count(DISTINCT i.id) FROM invoice_line l"
+            " JOIN invoice i ON i.id = l.invoice_id"
+            " WHERE l.contract_id = ANY($1::uuid[]) AND i.usage_month = $2 AND i.status <> 'void'"
+            " GROUP BY l.contract_id",
+            wanted,
+            month,
+        )
+        counts = {str(c): 0 for c in wanted}
+        counts.update({str(r[0]): int(r[1]) for r in rows})
+        return counts
+
+    async def dead_letters(self) -> list[str]:
+        found: list[str] = []
+        for app in SERVICES:
+            rows = await self.query(app, "SELECT * FROM dead_letter")
+            found += [f"{app}: {dict(r)}"[:300] for r in rows]
+        # And any still in a DLQ queue, on its way to a table.
+        listing = await self.servers.rabbit.ctl(
+            "list_queues", "-q", "--no-table-headers", "name", "messages"
+        )
+        for line in listing.splitlines():
+            name, _, count = line.strip().rpartition("\t")
+            if name.endswith(".dlq") and count.strip().isdigit() and int(count) > 0:
+                found.append(f"queue {name}: {count.strip()} messages")
+        return found
+
+    async def check_books(
+        self,
+        scenario: str,
+        burst: Burst,
+        *,
+        start: date | None = None,
+        months: Iterable[date] = (),
+        contracts: dict[str, str] | None = None,
+        max_resent: int = 0,
+    ) -> Books:
+        """Check the books of ``burst`` and record the scenario's figures.
+
+        ``start``: the actual start date ops activate with (first business day of last
+        month by default); the billing run bills ``months`` (that month by default).
+        ``contracts``: order -> contract when the scenario activated the orders itself.
+        ``max_resent``: copies of an email that may be sent again with its Message-ID —
+        the sender's documented window between the SMTP server accepting a message and
+        the commit marking it sent, which a fault there (SIGKILL, lost database) opens
+        at most once per SMTP connection (``NOTIFICATION_DELIVERY_CONCURRENCY``).
+        """
+        accepted = sorted(burst.accepted)
+        assert burst.statuses[500] == 0, f"500 answers: {burst.refusals}"
+        # Any answer but 201/200 is a refusal that names itself (problem+json), not a crash.
+        for status, text in burst.refusals:
+            assert status in (0, 409, 429, 503), (status, text)
+
+        # 1. Each accepted order exists once in ordering's database, for its member.
+        rows = await self.query(
+            "ordering",
+            "SELECT id::text, member_id::text FROM orders WHERE id = ANY($1::uuid[])",
+            [uuid.UUID(o) for o in accepted],
+        )
+        stored = Counter(r[0] for r in rows)
+        lost_orders = [o for o in accepted if stored[o] == 0]
+        assert not lost_orders, f"accepted but not stored: {lost_orders}"
+        assert all(stored[o] == 1 for o in accepted)
+        owners = {r[0]: r[1] for r in rows}
+        assert all(owners[o] == burst.accepted[o].id for o in accepted)
+        # No order of these members that nobody accepted (a 5xx that was placed anyway).
+        member_ids = sorted({m.id for m in burst.accepted.values()})
+        extra = await self.query(
+            "ordering",
+            "SELECT id::text FROM orders"
+            " WHERE member_id = ANY($1::uuid[]) AND NOT id = ANY($2::uuid[])",
+            [uuid.UUID(m) for m in member_ids],
+            [uuid.UUID(o) for o in accepted],
+        )
+        unanswered = [r[0] for r in extra]
+
+        # 2. Exactly one confirmation email per order (a copy with the same Message-ID
+        # is the sender's documented crash window, reported as resent).
+        async def mailed() -> bool:
+            got = self.confirmations(accepted + unanswered)
+            return all(got[o] for o in accepted + unanswered)
+
+        with contextlib.suppress(RuntimeError):
+            await _until("every confirmation mailed", mailed, SETTLE_TIMEOUT)
+        await asyncio.sleep(3)  # a late second copy would show up now
+        got = self.confirmations(accepted + unanswered)
+        missing = [o for o in accepted if not got[o]]
+        duplicates = sum(max(0, len({m["Message-ID"] for m in got[o]}) - 1) for o in got)
+        resent = sum(len(got[o]) - len({m["Message-ID"] for m in got[o]}) for o in got)
+        emails = sum(len({m["Message-ID"] for m in got[o]}) for o in got)
+
+        # 3. Activation, billing run, exactly one invoice per contract and month.
+        invoices = 0
+        double_billed: list[str] = []
+        unbilled: list[str] = []
+        if accepted:
+            today = to_jst(datetime.now(UTC)).date()
+            start = start or first_business_day_on_or_after(_last_month(today))
+            months = list(months) or [start.replace(day=1)]
+            if contracts is None:
+                contracts = await self.activate(accepted, start)
+            await self.billing_knows(contracts.values(), member_ids)
+            for month in months:
+                # Idempotent: a month billed already issues nothing new.
+                await self.run_billing(f"{month:%Y-%m}")
+                counts = await self.invoices_per_contract(contracts.values(), month)
+                double_billed += [c for c, n in counts.items() if n > 1]
+                unbilled += [c for c, n in counts.items() if n == 0]
+                invoices += await self.invoice_count(contracts.values(), month)
+
+        # 4. Dead letters, readiness, processes.
+        letters = await self.dead_letters()
+        new_letters = [letter for letter in letters if letter not in self._dead_letters_seen]
+        self._dead_letters_seen.update(letters)
+        await self.wait_ready(timeout=SETTLE_TIMEOUT)
+        books = Books(
+            scenario=scenario,
+            sent=burst.sent,
+            accepted=len(accepted),
+            emails=emails,
+            resent=resent,
+            invoices=invoices,
+            duplicates=duplicates + len(unanswered) + len(double_billed),
+            lost=len(lost_orders) + len(missing) + len(unbilled),
+            dead_letters=len(new_letters),
+        )
+        FIGURES.append(books.line())
+        print(books.line())
+        assert not missing, f"orders without a confirmation email: {missing}"
+        assert duplicates == 0, f"orders with more than one confirmation: {got}"
+        assert resent <= max_resent, f"{resent} copies sent again (at most {max_resent})"
+        assert not unanswered, f"orders stored that no 201 announced: {unanswered}"
+        assert not double_billed, f"contracts invoiced twice in a month: {double_billed}"
+        assert not unbilled, f"contracts without an invoice: {unbilled}"
+        assert not new_letters, f"unexplained dead letters: {new_letters}"
+        assert not self.dead(), f"processes died: {self.dead()}"
+        return books
+
+    async def invoice_count(self, contracts: Iterable[str], month: date) -> int:
+        rows = await self.query(
+            "billing",
+            "SELECT count(DISTINCT i.id) FROM invoice_line l JOIN invoice i ON i.id = l.invoice_id"
+            " WHERE l.contract_id = ANY($1::uuid[]) AND i.usage_month = $2 AND i.status <> 'void'",
+            [uuid.UUID(c) for c in contracts],
+            month,
+        )
+        return int(rows[0][0])
+
+
+def _stack_env(servers: Servers, smtp: SmtpSink, base: int, var_dir: Path) -> dict[str, str]:
+    env = {"DEVRUN_PORT_BASE": str(base), "DEVRUN_VAR_DIR": str(var_dir)}
+    env["DEVRUN_NAMESPACE"] = "chaos"
+    env["NOTIFICATION_SMTP_HOST"] = smtp.host
+    env["NOTIFICATION_SMTP_PORT"] = str(smtp.port)
+    env["NOTIFICATION_DELIVERY_RETRY_SECONDS"] = DELIVERY_RETRY_SECONDS
+    env["NOTIFICATION_DELIVERY_CONCURRENCY"] = str(SMTP_CONNECTIONS)
+    env["IDENTITY_DOCUMENT_STORAGE_DIR"] = str(var_dir / "identity-documents")
+    env["IDENTITY_REFRESH_COOKIE_SECURE"] = "false"
+    env["BIZMALL_DEMO_OPS_EMAIL"] = OPS_EMAIL
+    env["BIZMALL_DEMO_OPS_PASSWORD"] = OPS_PASSWORD
+    # Every request comes from 127.0.0.1 (the limits have their own tests).
+    env["GATEWAY_RATE_LIMIT_PROFILE"] = "benchmark"
+    env["GATEWAY_REDIS_URL"] = servers.redis.url
+    env["GATEWAY_REDIS_NAMESPACE"] = "chaos"
+    # Billing runs when a test says so: the worker's catch-up runs at start only.
+    env["BILLING_JOB_INTERVAL_SECONDS"] = "3600"
+    # Small batches, so a run can be killed halfway.
+    env["BILLING_RUN_BATCH_SIZE"] = "1"
+    for app in SERVICES:
+        prefix = app.upper() + "_"
+        env[prefix + "DATABASE_URL"] = servers.postgres.url(app)
+        env[prefix + "AMQP_URL"] = servers.rabbit.url
+        env[prefix + "REDIS_URL"] = servers.redis.url
+        env[prefix + "DB_POOL_SIZE"] = "3"
+    return env
+
+
+def _free_port_base() -> int:
+    """A base whose eleven ports are free, below the ephemeral range: other stacks on
+    this machine take their bases from free ephemeral ports, and connections take
+    their local ports there, so the stack's ports are not taken while it starts."""
+    import random
+
+    low, _high = (
+        int(p) for p in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    )
+    for _ in range(100):
+        base = random.randrange(11000, max(12000, low - 100), 100)
+        if not any(_listening(p) for p in range(base, base + 11)):
+            return base
+    raise RuntimeError("no free port range")
+
+
+@pytest.fixture(scope="session")
+def chaos_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="bizmall-chaos-stack-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def stack(servers: Servers, chaos_dir: Path) -> AsyncIterator[ChaosStack]:
+    """The whole system on the private servers, supervised by this process."""
+    smtp = SmtpSink()
+    smtp.start()
+    base = _free_port_base()
+    env = _stack_env(servers, smtp, base, chaos_dir)
+    plan = build({**os.environ, **env})
+    env.update(plan.env)
+
+    def with_env(proc: Proc) -> Proc:
+        return dataclasses.replace(proc, env={**env, **proc.env})
+
+    plan = dataclasses.replace(
+        plan,
+        migrations=tuple(map(with_env, plan.migrations)),
+        apis=tuple(map(with_env, plan.apis)),
+        workers=tuple(map(with_env, plan.workers)),
+        gateway=with_env(plan.gateway),
+        seeds=tuple(map(with_env, plan.seeds)),
+    )
+    log_path = Path(os.environ.get("CHAOS_LOG", str(chaos_dir / "stack.log")))
+    log = await asyncio.to_thread(log_path.open, "w")
+    supervisor = Supervisor(out=log, grace_seconds=15)
+    try:
+        # A fresh connection per request: a pooled one the gateway closed while idle
+        # would fail the next request on the client's side, not the system's.
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(force_close=True),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=60),
+        ) as http:
+            chaos = ChaosStack(plan, env, supervisor, servers, smtp, base, http)
+            try:
+                await asyncio.gather(*(supervisor.run_once(p) for p in plan.migrations))
+                for proc in plan.long_running:
+                    await supervisor.start(proc)
+                await chaos.wait_ready(timeout=STARTUP_TIMEOUT)
+                await asyncio.gather(*(supervisor.run_once(p) for p in plan.seeds))
+                await chaos.services()
+            except BaseException:
+                log.flush()
+                tail = await asyncio.to_thread(_tail, log_path)
+                raise RuntimeError(f"the chaos stack did not come up:\n{tail}") from None
+            yield chaos
+    finally:
+        await supervisor.stop_all()
+        smtp.stop()
+        log.close()
