@@ -1,8 +1,10 @@
 """A host name resolving to several addresses (Compose --scale) is balanced across them,
-and an address that refuses connections is skipped."""
+also beside other base URLs of the service, and an address that refuses connections is
+skipped."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import aiohttp
@@ -71,3 +73,20 @@ async def test_address_refusing_connections_is_skipped(
         async with stack.gateway(settings, resolver=resolver) as gw:
             seen = await instances_answering(client, gw.url + "/api/v1/orders", member_token, 4)
     assert seen == ["survivor"] * 4
+
+
+async def test_base_urls_and_the_addresses_of_a_name_all_take_turns(
+    stack: Any, client: aiohttp.ClientSession, member_token: str
+) -> None:
+    # One replica given by its address, two more behind one name (two addresses, one
+    # port): three upstreams, each answering every third request.
+    async with stack.extra_stub("ordering", "literal", host="127.0.0.1") as (literal, _):
+        async with stack.extra_stub("ordering", "named-1", host="127.0.0.1") as (named, _):
+            async with stack.extra_stub("ordering", "named-2", host="127.0.0.2", port=named.port):
+                urls = f"http://127.0.0.1:{literal.port},http://{SCALED_HOST}:{named.port}"
+                settings = stack.settings(ordering_urls=urls)
+                resolver = resolving(SCALED_HOST, ["127.0.0.1", "127.0.0.2"])
+                async with stack.gateway(settings, resolver=resolver) as gw:
+                    url = gw.url + "/api/v1/orders"
+                    seen = await instances_answering(client, url, member_token, 9)
+    assert Counter(seen) == {"literal": 3, "named-1": 3, "named-2": 3}

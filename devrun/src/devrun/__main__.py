@@ -23,12 +23,25 @@ from devrun.plan import HOST, SERVICES, Plan, build, describe, settings_class
 from devrun.smtp_sink import DEFAULT_HOST, DEFAULT_PORT, MaildirSink, listening
 from devrun.supervisor import ChildFailed, Supervisor, stop_signals
 
+_EPILOG = """\
+replicas:
+  <NAME>_REPLICAS=3         three API and three worker processes of a service
+                            (ORDERING_REPLICAS=3); the gateway balances over the APIs
+  <NAME>_WORKER_REPLICAS=2  the service's worker processes alone
+isolation: DEVRUN_PORT_BASE, DEVRUN_DB_PREFIX, DEVRUN_NAMESPACE (see README, Local mode)
+"""
+
 #: Default ports of the servers the stack needs, by URL scheme.
 _SERVER_PORTS = {"postgresql+asyncpg": 5432, "postgresql": 5432, "amqp": 5672, "redis": 6379}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m devrun", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m devrun",
+        description=__doc__.splitlines()[0],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", nargs="?", default="up", choices=("up", "seed", "plan"))
     command = parser.parse_args(argv).command
     if command == "plan":
@@ -91,15 +104,16 @@ async def _run(supervisor: Supervisor, plan: Plan, sink: MaildirSink | None) -> 
         await supervisor.start(proc)
     await _unless_a_child_exits(supervisor, _all_ready(plan))
     if os.environ.get("DEVRUN_SEED", "1") != "0":
-        for proc in plan.seeds:
-            await _unless_a_child_exits(supervisor, supervisor.run_once(proc))
+        # Each service seeds only its own database: the seeds run side by side.
+        seeds = asyncio.gather(*(supervisor.run_once(proc) for proc in plan.seeds))
+        await _unless_a_child_exits(supervisor, seeds)
     for line in _welcome(plan, sink):
         supervisor.say("devrun", line)
     child = await supervisor.first_exit()
     raise ChildFailed(child.proc.name, child.process.returncode)
 
 
-async def _unless_a_child_exits(supervisor: Supervisor, work: Awaitable[None]) -> None:
+async def _unless_a_child_exits(supervisor: Supervisor, work: Awaitable[object]) -> None:
     """Await ``work``; fail instead if a long-running child exits meanwhile."""
     task = asyncio.ensure_future(work)
     watch = asyncio.ensure_future(supervisor.first_exit())

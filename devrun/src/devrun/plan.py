@@ -8,7 +8,10 @@ Ports: the gateway listens on ``DEVRUN_PORT_BASE`` (8000). Replica ``r``
 (0, 1, 2 ...) of a service listens on ``base + offset + 10 * r``, where the
 offset is the service's place in the local port list (identity 1, catalog 2,
 ordering 3, billing 4, notification 5): ``ORDERING_REPLICAS=3`` gives
-ordering 8003, 8013 and 8023.
+ordering 8003, 8013 and 8023. Worker ``r`` of a service serves ``/metrics``,
+``/healthz`` and ``/readyz`` five ports above API replica ``r`` (ordering's
+first worker 8008). ``<APP>_REPLICAS`` scales a service's API and
+worker processes together; ``<APP>_WORKER_REPLICAS`` overrides the workers' count.
 
 Isolation (a second stack beside a running one, e.g. for a smoke test):
 ``DEVRUN_PORT_BASE`` moves every port, ``DEVRUN_DB_PREFIX`` renames the
@@ -37,6 +40,8 @@ APPS: tuple[str, ...] = (*SERVICES, GATEWAY)
 HOST = "127.0.0.1"
 #: Port distance between two replicas of one service.
 REPLICA_STRIDE = 10
+#: A worker's metrics and probes port is its API's plus this.
+WORKER_PORT_OFFSET = 5
 
 
 @dataclass(frozen=True)
@@ -102,14 +107,34 @@ def port_of(app: str, replica: int, base: int) -> int:
     return base + LOCAL_PORTS[app] - LOCAL_PORTS[GATEWAY] + REPLICA_STRIDE * replica
 
 
+def worker_port_of(app: str, replica: int, base: int) -> int:
+    """The port of the ``/metrics`` and probes of worker ``replica`` of ``app``: five
+    above its API's (identity's first worker 8006 ... notification's 8010)."""
+    return port_of(app, replica, base) + WORKER_PORT_OFFSET
+
+
 def replicas(environ: Mapping[str, str], app: str, role: str = "api") -> int:
-    """How many processes of ``role`` to run for ``app`` (``ORDERING_REPLICAS=3``,
-    ``ORDERING_WORKER_REPLICAS=2``); one by default."""
-    suffix = "REPLICAS" if role == "api" else f"{role.upper()}_REPLICAS"
-    value = int(environ.get(f"{app.upper()}_{suffix}", "1"))
-    if value < 1:
-        raise ValueError(f"{app.upper()}_{suffix} must be at least 1, not {value}")
-    return value
+    """How many processes of ``role`` to run for ``app``; one by default.
+
+    ``ORDERING_REPLICAS=3`` runs three ordering APIs and three ordering workers;
+    ``ORDERING_WORKER_REPLICAS=2`` sets the workers' count on its own.
+    """
+    names = [f"{app.upper()}_REPLICAS"]
+    if role == "worker":
+        names.insert(0, f"{app.upper()}_WORKER_REPLICAS")
+    elif role != "api":  # one-shot roles (migrate, seed) run once
+        return 1
+    for name in names:
+        raw = environ.get(name, "").strip()
+        if raw:
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, not {value}")
+            return value
+    return 1
 
 
 def base_urls(environ: Mapping[str, str], app: str) -> list[str]:
@@ -174,7 +199,8 @@ def build(environ: Mapping[str, str] | None = None, smtp: tuple[str, int] | None
     def proc(app: str, role: str, replica: int = 0, port: int | None = None) -> Proc:
         count = replicas(environ, app, role) if app != GATEWAY else 1
         name = f"{app}-{role}" + (f"-{replica + 1}" if count > 1 else "")
-        env = {env_prefix(app) + "PORT": str(port)} if port else {}
+        variable = "WORKER_METRICS_PORT" if role == "worker" else "PORT"
+        env = {env_prefix(app) + variable: str(port)} if port else {}
         return Proc(name=name, app=app, role=role, argv=command(app, role), env=env, port=port)
 
     return Plan(
@@ -186,7 +212,7 @@ def build(environ: Mapping[str, str] | None = None, smtp: tuple[str, int] | None
             for r in range(replicas(environ, app))
         ),
         workers=tuple(
-            proc(app, "worker", r)
+            proc(app, "worker", r, worker_port_of(app, r, base))
             for app in SERVICES
             for r in range(replicas(environ, app, "worker"))
         ),

@@ -50,14 +50,19 @@ def serve_api(definition: ServiceDefinition, settings: ServiceSettings) -> None:
         access_log=False,
         proxy_headers=True,
         forwarded_allow_ips="*",
+        # Keep idle connections longer than the gateway's pool does (30 s): a server
+        # closing first races the gateway reusing the connection (reset, 502).
+        timeout_keep_alive=75,
         timeout_graceful_shutdown=20,
     )
 
 
 async def run_worker(definition: ServiceDefinition, settings: ServiceSettings) -> None:
     """Run the worker until SIGTERM/SIGINT."""
+    from servicekit import tracing
     from servicekit.worker import Worker
 
+    tracing.configure(f"{definition.name}-worker")
     runtime = definition.runtime(settings)
     worker = Worker(
         runtime,
@@ -69,6 +74,7 @@ async def run_worker(definition: ServiceDefinition, settings: ServiceSettings) -
         await worker.run()
     finally:
         await runtime.close()
+        tracing.shutdown()
 
 
 def migrate(definition: ServiceDefinition, settings: ServiceSettings) -> None:
