@@ -1,32 +1,112 @@
-"""``python -m bench`` (``make bench``): every benchmark, one after another, on one stack.
+"""``python -m bench`` (``make bench``): the whole benchmark suite on one stack.
 
-One stack (started here, or reused via ``BENCH_GATEWAY_URL``) serves all three,
-so the start-up is paid once; ``BENCH_ONLY=catalog,identity`` picks some.
+In order, on one local stack (started here, or reused via ``BENCH_GATEWAY_URL``)
+and with the ceiling apps of ``ceilings.py`` running beside it:
+
+1. the stack's memory after start (``footprint.py``);
+2. catalog reads with their framework and two-hop ceilings (``bench_catalog``);
+3. order placement with the database write ceiling, at half its maximum, and
+   201 → confirmation mail at 20 orders/s for 60 s (``bench_ordering``);
+4. logins against the bare argon2id rate (``bench_identity``);
+5. the Locust mix, browsing far more than ordering (``bench_locust``);
+6. the stack's memory after all that load;
+
+then, with the stack stopped, the billing run over 10,000 contracts
+(``bench_billing``). With ``BENCH_PROFILE=1``, after step 3 each throughput figure
+that missed its target is loaded again under py-spy (``profile.py``). The
+figures, each beside its ceiling and target, go to
+``results/<UTC date>.json`` and ``.md`` (``summary.py``) and are printed.
+``BENCH_ONLY=catalog,ordering`` picks some of catalog, ordering, identity,
+locust, billing (the footprint comes with any that uses the stack).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
-from bench import bench_catalog, bench_identity, bench_ordering
-from bench.stack import local_stack
+from bench import (
+    bench_billing,
+    bench_catalog,
+    bench_identity,
+    bench_locust,
+    bench_ordering,
+    profile,
+)
+from bench.ceilings import running_ceilings
+from bench.footprint import footprint, stack_rss
+from bench.stack import _postgres_dsn, local_stack
+from bench.summary import markdown, write
 
-BENCHMARKS = {
-    "catalog": bench_catalog.measure,
-    "identity": bench_identity.measure,
-    "ordering": bench_ordering.measure,
-}
+ALL = ("catalog", "ordering", "identity", "locust", "billing")
+STACK_BENCHMARKS = ("catalog", "ordering", "identity", "locust")
 
 
-async def main() -> None:
-    """Run the chosen benchmarks in order, printing each one's table."""
-    chosen = [n.strip() for n in os.environ.get("BENCH_ONLY", ",".join(BENCHMARKS)).split(",")]
+def _heading(name: str) -> None:
+    print(f"\n=== {name} ===", flush=True)
+
+
+async def on_stack(chosen: list[str]) -> dict[str, Any]:
+    """The benchmarks that need the stack, and the stack's footprint around them."""
+    results: dict[str, Any] = {}
+    prefix = os.environ.get("DEVRUN_DB_PREFIX", "bench_")
     async with local_stack() as stack:
-        for name in chosen:
-            print(f"\n=== {name} ===", flush=True)
-            await BENCHMARKS[name](stack)
+        after_start = stack_rss(stack.devrun_pid) if stack.devrun_pid else None
+        with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
+            async with running_ceilings(
+                await bench_catalog.lineup_json(stack.service_url("catalog")),
+                admin_dsn=_postgres_dsn(),
+                database=f"{prefix}ceiling",
+                work_dir=Path(work),
+            ) as ceilings:
+                if "catalog" in chosen:
+                    _heading("catalog reads")
+                    results["catalog"] = await bench_catalog.measure(stack, ceilings)
+                prepared = None
+                if "ordering" in chosen or "locust" in chosen:
+                    prepared = await bench_ordering.prepare(stack)
+                if "ordering" in chosen:
+                    _heading("ordering")
+                    results["ordering"] = await bench_ordering.measure(stack, ceilings, prepared)
+        if profile.ENABLED:
+            _heading("profiles of the missed targets")
+            results["profiles"] = await profile.profile_gaps(stack, results, prepared)
+        if "identity" in chosen:
+            _heading("identity")
+            results["identity"] = await bench_identity.measure(stack)
+        if "locust" in chosen and prepared is not None:
+            _heading("locust")
+            results["locust"] = await bench_locust.measure(stack, *prepared)
+        if after_start is not None and stack.devrun_pid is not None:
+            results["footprint"] = footprint(after_start, stack_rss(stack.devrun_pid))
+        else:
+            print("footprint not measured: the stack was not started here")
+    return results
+
+
+async def main() -> int:
+    """Run the chosen benchmarks, write and print the summary."""
+    chosen = [n.strip() for n in os.environ.get("BENCH_ONLY", ",".join(ALL)).split(",")]
+    unknown = sorted(set(chosen) - set(ALL))
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}: choose from {', '.join(ALL)}", file=sys.stderr)
+        return 2
+    results: dict[str, Any] = {}
+    if any(name in chosen for name in STACK_BENCHMARKS):
+        results.update(await on_stack(chosen))
+    if "billing" in chosen:
+        _heading("billing run")
+        results["billing"] = await bench_billing.measure()
+    json_path, md_path = write(results)
+    print("\n" + markdown(json.loads(json_path.read_text())))
+    print(f"saved {json_path} and {md_path}")
+    return 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    sys.exit(asyncio.run(main()))

@@ -64,7 +64,7 @@ async def wrk(url: str, *, connections: int, seconds: float, threads: int = 2) -
         "wrk",
         f"-t{threads}",
         f"-c{connections}",
-        f"-d{seconds:g}s",
+        f"-d{max(1, round(seconds))}s",
         "--timeout",
         "10s",
         "-s",

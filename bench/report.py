@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -9,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).with_name("results")
+#: Where results go: ``bench/results/``, or ``BENCH_RESULTS_DIR`` (the smoke test's temporary one).
+RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).with_name("results"))
 
 
 def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
@@ -35,11 +37,32 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), or the platform's processor field."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def memory_gib() -> float | None:
+    """The machine's memory (``/proc/meminfo``), GiB."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    return None
+
+
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     load1, load5, _ = os.getloadavg()
     return {
+        "cpu_model": cpu_model(),
         "cpus": os.cpu_count(),
+        "nproc": len(os.sched_getaffinity(0)),
+        "memory_gib": memory_gib(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "loadavg_1m_5m_at_end": [round(load1, 2), round(load5, 2)],

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -53,6 +54,9 @@ class Stack:
     gateway_url: str
     mail: MailSink
     started: bool
+    #: The devrun supervisor's process id (every process of the stack is its child),
+    #: None for a reused stack.
+    devrun_pid: int | None = None
 
     def service_url(self, app: str) -> str:
         """The base URL of ``app``'s first API replica (bypassing the gateway)."""
@@ -63,11 +67,30 @@ class Stack:
         return f"http://{HOST}:{port + PORT_OFFSETS[app]}"
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
+#: Ports the benchmark's servers listen on are chosen below Linux's default ephemeral
+#: range (32768-60999): a port there may be taken at any moment by some client
+#: connection's local end, and a busy machine has thousands of those.
+_PORT_RANGE = (12000, 32000)
+
+
+def bindable(port: int) -> bool:
+    """Whether a server could bind ``port`` on 127.0.0.1 right now."""
     with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A TCP port below the ephemeral range that a server can bind right now."""
+    for _ in range(200):
+        port = random.randrange(*_PORT_RANGE)
+        if bindable(port) and not listening(port):
+            return port
+    raise RuntimeError("no free port for a benchmark server")
 
 
 def listening(port: int) -> bool:
@@ -80,10 +103,12 @@ def listening(port: int) -> bool:
 
 
 def free_port_base() -> int:
-    """A base port (multiple of 100) whose gateway and service ports are all free."""
-    for _ in range(50):
-        base = free_port() // 100 * 100
-        if 1100 <= base <= 65000 and not any(listening(base + n) for n in range(6)):
+    """A base port (multiple of 100, below the ephemeral range) whose gateway, service
+    and worker ports (base to base + 10) are all free."""
+    for _ in range(100):
+        base = random.randrange(*_PORT_RANGE) // 100 * 100
+        ports = range(base, base + 11)
+        if all(bindable(p) for p in ports) and not any(listening(p) for p in ports):
             return base
     raise RuntimeError("no free port range for the benchmark stack")
 
@@ -225,7 +250,8 @@ async def local_stack(*, need_mail: bool = True) -> AsyncIterator[Stack]:
         gateway_url = f"http://{HOST}:{base}"
         await wait_ready(gateway_url)
         print(f"stack up in {time.monotonic() - started_at:.0f}s at {gateway_url}", flush=True)
-        yield Stack(gateway_url=gateway_url, mail=sink, started=True)
+        assert devrun.process is not None
+        yield Stack(gateway_url=gateway_url, mail=sink, started=True, devrun_pid=devrun.process.pid)
     except BaseException:
         failed = True
         raise
