@@ -21,13 +21,15 @@ async def test_healthz_and_readyz_answer_200_with_redis_up(
     assert body["checks"] == {"redis": "ok"}
 
 
-async def test_readyz_answers_503_when_redis_is_down(
+async def test_readyz_says_degraded_but_stays_ready_when_redis_is_down(
     stack: Any, client: aiohttp.ClientSession, closed_port: int
 ) -> None:
+    # Reads still work without Redis, so a probe must not take the gateway out of service.
     settings = stack.settings(redis_url=f"redis://127.0.0.1:{closed_port}/0")
     async with stack.gateway(settings) as gw, client.get(gw.url + "/readyz") as ready:
         body = await ready.json()
-    assert ready.status == 503
+    assert ready.status == 200
+    assert body["status"] == "degraded"
     assert body["checks"]["redis"].startswith("error")
 
 
@@ -91,3 +93,16 @@ async def test_docs_page_lists_operations_without_inline_script(
     assert "/api/v1/ops/catalog/items" in page
     assert "<script" not in page
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+async def test_service_readiness_of_odd_names_is_a_404_problem(
+    gateway: Any, client: aiohttp.ClientSession
+) -> None:
+    # Names Schemathesis sends: control characters, astral code points, separators.
+    for name in ("0", "%09%F0%94%BD%AD%C3%94%0C", "%F3%A5%96%A6", "%2C%C2%A0", "a%2Fb", "%00"):
+        url = gateway.url + "/api/v1/health/" + name
+        async with client.get(url) as response:
+            problem = await response.json(content_type=None)
+        assert response.status == 404, name
+        assert response.content_type == "application/problem+json", name
+        assert problem["code"] == "http.not_found", name

@@ -35,10 +35,12 @@ from gateway.proxy import Proxy
 from gateway.ratelimit import RateLimiter
 from gateway.upstream import UpstreamClient, UpstreamError
 from gateway.web import docs_page, page_response
+from servicekit import tracing
 from servicekit.auth import JWKSVerifier
 from servicekit.context import REQUEST_ID_HEADER, request_id_var
 from servicekit.health import health_router, redis_check
 from servicekit.logging import ensure_logging
+from servicekit.metrics import metrics_router
 from servicekit.problems import install_problem_handlers, problem_response
 from servicekit.redis import create_redis
 from servicekit.web import RequestContextMiddleware
@@ -58,6 +60,8 @@ class Gateway:
         if scope["type"] == "http":
             route = routes.match(scope["path"])
             if route is not None:
+                # The metrics' route label: the route table's prefix, never the raw path.
+                scope["bizmall.route"] = route.prefix
                 await self._proxy.handle(route, scope, receive, send)
                 return
         await self._own(scope, receive, send)
@@ -72,6 +76,7 @@ def create_app(
     """
     settings = settings or Settings()
     ensure_logging("gateway", settings.log_level)
+    tracing.configure("gateway")
     redis = create_redis(settings.redis_url, client_name="gateway")
     upstream = UpstreamClient(settings, resolver)
     verifier = JWKSVerifier(settings.jwks_url)
@@ -104,7 +109,10 @@ def create_app(
         redoc_url=None,
     )
     install_problem_handlers(own)
-    own.include_router(health_router({"redis": redis_check(redis)}))
+    # Without Redis the gateway still serves reads (rate-limited writes are refused),
+    # so Redis down is "degraded", not "not ready": probes keep the replicas in service.
+    own.include_router(health_router({"redis": redis_check(redis)}, optional={"redis"}))
+    own.include_router(metrics_router())
     merged = MergedOpenAPI(
         upstream,
         own=own.openapi,

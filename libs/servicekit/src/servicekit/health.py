@@ -4,12 +4,18 @@
 check concurrently, each bounded by a timeout, and answers 503 naming the
 failing ones — a probe that always said yes would send traffic to a service
 that cannot reach its database.
+
+A check can be *optional*: a dependency the process works without, in a
+documented degraded way (Redis: caches and rate limits). Its failure is named
+in the answer (``"status": "degraded"``) but keeps ``/readyz`` at 200, so an
+orchestrator does not take every replica out of service — and with them the
+reads that still work — because a cache is down.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 
 import aio_pika
 from aio_pika.abc import AbstractConnection
@@ -29,11 +35,18 @@ _REASON_LIMIT = 160
 _NO_CACHE = {"Cache-Control": "no-store"}
 
 
-def health_router(readiness: Mapping[str, ReadinessCheck], *, timeout: float = 2.0) -> APIRouter:
+def health_router(
+    readiness: Mapping[str, ReadinessCheck],
+    *,
+    optional: Collection[str] = (),
+    timeout: float = 2.0,
+) -> APIRouter:
     """``/healthz`` and ``/readyz`` for the given named checks.
 
     Each check gets ``timeout`` seconds; a check that raises or times out makes
-    ``/readyz`` answer 503 with ``"error: <short reason>"`` under its name.
+    ``/readyz`` answer 503 with ``"error: <short reason>"`` under its name —
+    unless its name is in ``optional``: then the answer stays 200 with
+    ``"status": "degraded"``.
     The routes stay out of the OpenAPI schema (the gateway merges the schemas
     of all services).
     """
@@ -50,9 +63,11 @@ def health_router(readiness: Mapping[str, ReadinessCheck], *, timeout: float = 2
             *(_run(name, readiness[name], limit=timeout) for name in names)
         )
         checks = dict(zip(names, results, strict=True))
-        ready = all(result == "ok" for result in results)
+        failing = {name for name, result in checks.items() if result != "ok"}
+        ready = failing <= set(optional)
+        status = "not_ready" if not ready else "degraded" if failing else "ready"
         return ORJSONResponse(
-            {"status": "ready" if ready else "not_ready", "checks": checks},
+            {"status": status, "checks": checks},
             status_code=200 if ready else 503,
             headers=_NO_CACHE,
         )

@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from servicekit import tracing
 from servicekit.auth import JWKSVerifier
 from servicekit.cli import ServiceDefinition
 from servicekit.health import amqp_check, database_check, redis_check
 from servicekit.logging import ensure_logging
+from servicekit.openapi import document_problems
 from servicekit.ops import dead_letter_router
 from servicekit.settings import ServiceSettings
 from servicekit.web import create_service_app
@@ -29,6 +31,7 @@ def service_app(
     """
     settings = settings or definition.settings_class()
     ensure_logging(definition.name, settings.log_level)
+    tracing.configure(definition.name)
     runtime = definition.runtime(settings)
     broker = amqp_check(settings.amqp_url)
 
@@ -50,8 +53,11 @@ def service_app(
             "redis": redis_check(runtime.redis),
             "broker": broker,
         },
+        # Without Redis a service loses caches and rate limits, not its work.
+        optional_readiness={"redis"},
         lifespan=lifespan,
     )
+    document_problems(app)
     app.state.runtime = runtime
     app.state.jwks_verifier = JWKSVerifier(settings.jwks_url)
     return app

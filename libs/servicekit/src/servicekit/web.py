@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -20,6 +20,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit import metrics, tracing
 from servicekit.context import (
     CORRELATION_ID_HEADER,
     REQUEST_ID_HEADER,
@@ -70,8 +71,18 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
         headers = Headers(scope=scope)
+        if not tracing.enabled():
+            await self._handle(scope, receive, send, headers, None)
+            return
+        carrier = {name: headers.get(name) for name in (tracing.TRACEPARENT, "tracestate")}
+        # Named "<method> <route template>" once routing has happened (see _handle).
+        with tracing.span(scope["method"], kind=tracing.SpanKind.SERVER, parent=carrier) as current:
+            await self._handle(scope, receive, send, headers, current)
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, headers: Headers, current: Any
+    ) -> None:
         request_id = _incoming_id(headers, REQUEST_ID_HEADER) or new_id()
         correlation_id = _incoming_id(headers, CORRELATION_ID_HEADER) or request_id
         request_token = request_id_var.set(request_id)
@@ -98,12 +109,22 @@ class RequestContextMiddleware:
             _error_log.exception("unhandled exception", method=scope["method"], path=scope["path"])
             await internal_error_response(Request(scope), exc)(scope, receive, send_with_id)
         finally:
-            self._log_access(scope, status, started)
+            elapsed = time.perf_counter() - started
+            route = metrics.route_template(scope)
+            metrics.observe_request(scope["method"], route, status, elapsed)
+            if current is not None:
+                current.update_name(f"{scope['method']} {route}")
+                current.set_attribute("http.request.method", scope["method"])
+                current.set_attribute("http.route", route)
+                current.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    tracing.set_error(current, f"HTTP {status}")
+            self._log_access(scope, status, elapsed)
             correlation_id_var.reset(correlation_token)
             request_id_var.reset(request_token)
 
     @staticmethod
-    def _log_access(scope: Scope, status: int, started: float) -> None:
+    def _log_access(scope: Scope, status: int, elapsed: float) -> None:
         path = scope["path"]
         # Orchestrator probes every few seconds would drown the real traffic.
         log = _access_log.debug if path in _PROBE_PATHS else _access_log.info
@@ -112,7 +133,7 @@ class RequestContextMiddleware:
             method=scope["method"],
             path=path,
             status=status,
-            duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            duration_ms=round(elapsed * 1000, 2),
         )
 
 
@@ -122,6 +143,7 @@ def create_service_app(
     title: str,
     routers: Sequence[APIRouter],
     readiness: Mapping[str, Callable[[], Awaitable[None]]],
+    optional_readiness: Collection[str] = (),
     lifespan: Callable[[FastAPI], Any] | None = None,
     version: str = "0.1.0",
 ) -> FastAPI:
@@ -129,7 +151,9 @@ def create_service_app(
 
     ``settings`` is kept on ``app.state.settings``. Routers are included as
     they are (each carries its own prefix, the same path the gateway exposes).
-    ``readiness`` names the checks of ``/readyz`` (see :mod:`servicekit.health`).
+    ``readiness`` names the checks of ``/readyz`` (see :mod:`servicekit.health`);
+    those named in ``optional_readiness`` report a degraded service, not an
+    unready one.
     """
     app = FastAPI(
         title=title,
@@ -144,7 +168,8 @@ def create_service_app(
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware)
     install_problem_handlers(app)
-    app.include_router(health_router(readiness))
+    app.include_router(health_router(readiness, optional=optional_readiness))
+    app.include_router(metrics.metrics_router())
     for router in routers:
         app.include_router(router)
     return app

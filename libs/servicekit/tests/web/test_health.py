@@ -25,9 +25,15 @@ from servicekit.web import create_service_app
 pytestmark = pytest.mark.integration
 
 
-def client_for(readiness: Mapping[str, ReadinessCheck]) -> httpx.AsyncClient:
+def client_for(
+    readiness: Mapping[str, ReadinessCheck], optional: frozenset[str] = frozenset()
+) -> httpx.AsyncClient:
     app = create_service_app(
-        settings=ServiceSettings(), title="health", routers=[], readiness=readiness
+        settings=ServiceSettings(),
+        title="health",
+        routers=[],
+        readiness=readiness,
+        optional_readiness=optional,
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc")
 
@@ -111,6 +117,26 @@ async def test_one_failing_dependency_makes_the_service_not_ready(
     assert response.json()["checks"]["database"] == "ok"
     assert response.json()["checks"]["broker"] == "ok"
     assert response.json()["checks"]["redis"].startswith("error: ")
+
+
+async def test_a_failing_optional_dependency_leaves_the_service_ready_but_degraded(
+    real_checks: dict[str, ReadinessCheck], unreachable_checks: dict[str, ReadinessCheck]
+) -> None:
+    checks = {**real_checks, "redis": unreachable_checks["redis"]}
+    async with client_for(checks, optional=frozenset({"redis"})) as client:
+        degraded = await client.get("/readyz")
+    async with client_for(real_checks, optional=frozenset({"redis"})) as client:
+        healthy = await client.get("/readyz")
+    checks_down = {**real_checks, "database": unreachable_checks["database"]}
+    async with client_for(checks_down, optional=frozenset({"redis"})) as client:
+        unready = await client.get("/readyz")
+
+    assert degraded.status_code == 200
+    assert degraded.json()["status"] == "degraded"
+    assert degraded.json()["checks"]["redis"].startswith("error: ")
+    assert (healthy.status_code, healthy.json()["status"]) == (200, "ready")
+    # An optional check never hides a required one.
+    assert (unready.status_code, unready.json()["status"]) == (503, "not_ready")
 
 
 async def test_a_hanging_check_is_cut_off_by_the_timeout() -> None:
