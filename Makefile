@@ -1,19 +1,20 @@
 # bizmall developer commands. `make test` is what CI runs (.ci/run).
 .DEFAULT_GOAL := help
-.PHONY: help uv sync web test security lint fmt dev seed settings-doc bench
+.PHONY: help uv sync web test security lint fmt dev seed settings-doc bench chaos
 
 # uv itself: the one on PATH, else the one `make uv` installs with pip.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
 help:
 	@echo "make test    lint, then every test (needs PostgreSQL, RabbitMQ, Redis or Docker)"
-	@echo "make security  the security suite of tests/security on a local stack of its own"
+	@echo "make security  the security suite of tests/security on a local stack of its own (~4 minutes)"
+	@echo "make chaos   fault injection (tests/chaos) on private servers it may break (~6 minutes)"
 	@echo "make lint    ruff (lint and format check) and mypy"
 	@echo "make fmt     format and fix what ruff can"
 	@echo "make web     build the web client into web/dist (needs Node 20 and npm)"
 	@echo "make dev     the whole system on localhost without Docker (Ctrl-C stops it)"
 	@echo "make seed    load the demo data into the running local system"
-	@echo "make bench   the benchmarks of bench/ on a local stack of their own (a few minutes)"
+	@echo "make bench   the benchmark suite of bench/ on a local stack of its own (~10 minutes)"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 \
@@ -37,6 +38,12 @@ test: lint web
 security: sync
 	$(UV) run pytest tests/security -q
 
+# tests/chaos: bursts of orders while RabbitMQ, PostgreSQL, Redis, SMTP or a process
+# fails, then the books. It starts its own PostgreSQL, RabbitMQ and Redis on free ports
+# (the shared ones stay untouched); `make test` leaves it out (root pyproject's --ignore).
+chaos: sync
+	$(UV) run pytest tests/chaos -q
+
 lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
@@ -56,10 +63,15 @@ seed: sync
 settings-doc: sync
 	$(UV) run python -m devrun.settings_doc --write README.md
 
-# The benchmarks (bench/README.md): a local stack of their own, figures printed and
-# saved in bench/results/. wrk is installed when missing and we are root; without
-# it the load comes from an aiohttp loop.
+# The benchmark suite (bench/README.md): a local stack of its own, the ceilings beside
+# it, every figure with its ceiling and target printed and saved in
+# bench/results/<date>.json and .md. wrk is installed when missing and we are root
+# (apt-get; the package lists refreshed first when wrk is not found in them); without
+# it the single-URL load comes from an aiohttp loop. BENCH_PROFILE=1 adds py-spy
+# profiles of the missed throughput targets.
 bench: sync
 	@command -v wrk >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] \
-	  || apt-get install -y wrk >/dev/null 2>&1 || echo "wrk not installed: using aiohttp"
-	$(UV) run python -m bench
+	  || apt-get install -y wrk >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y wrk >/dev/null 2>&1; } \
+	  || echo "wrk not installed: using aiohttp"
+	PYTHONUNBUFFERED=1 $(UV) run python -m bench
