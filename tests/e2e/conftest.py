@@ -290,14 +290,14 @@ class _StackLog:
 
 
 def _free_port_base() -> int:
-    # A base whose gateway and five service ports are all free right now.
+    # A base whose gateway, five service and five worker ports are all free right now.
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             base = int(s.getsockname()[1]) // 100 * 100
         if not 1100 <= base <= 65000:
             continue
-        if not any(_listening(port) for port in range(base, base + 6)):
+        if not any(_listening(port) for port in range(base, base + 11)):
             return base
     raise RuntimeError("no free port range")
 
