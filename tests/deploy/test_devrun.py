@@ -23,6 +23,7 @@ import pytest
 
 from devrun import plan as devrun_plan
 from devrun.smtp_sink import MaildirSink
+from servicekit.testing.ports import free_port_base
 
 SERVICES = devrun_plan.SERVICES
 #: The compose service running each role of an app.
@@ -273,15 +274,9 @@ async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
 
 
 def _free_port_base() -> int:
-    # A base whose gateway and five service ports are all free right now.
-    for _ in range(50):
-        base = free_port() // 100 * 100
-        if base < 1100 or base > 65000:
-            continue
-        ports = (base, *(base + n for n in range(1, 6)))
-        if not any(_listening(port) for port in ports):
-            return base
-    raise RuntimeError("no free port range")
+    # Gateway, five APIs and five workers' ports, free and below the ephemeral range
+    # (a port chosen inside it can be taken by a client connection before the bind).
+    return free_port_base(span=11)
 
 
 def _listening(port: int) -> bool:

@@ -34,6 +34,7 @@ import pytest_asyncio
 from stdnum.jp import cn as corporate_number_rule
 
 from servicekit.testing.infra import Infra
+from servicekit.testing.ports import free_port_base
 from servicekit.testing.smtp import SmtpSink
 
 SERVICES = ("identity", "catalog", "ordering", "billing", "notification")
@@ -290,16 +291,9 @@ class _StackLog:
 
 
 def _free_port_base() -> int:
-    # A base whose gateway, five service and five worker ports are all free right now.
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = int(s.getsockname()[1]) // 100 * 100
-        if not 1100 <= base <= 65000:
-            continue
-        if not any(_listening(port) for port in range(base, base + 11)):
-            return base
-    raise RuntimeError("no free port range")
+    # Gateway, five APIs and five workers' ports, free and below the ephemeral range
+    # (a port chosen inside it can be taken by a client connection before the bind).
+    return free_port_base(span=11)
 
 
 def _listening(port: int) -> bool:

@@ -39,6 +39,7 @@ import pytest_asyncio
 from stdnum.jp import cn as corporate_number_rule
 
 from servicekit.testing.infra import Infra
+from servicekit.testing.ports import free_port_base
 from servicekit.testing.smtp import SmtpSink
 
 SERVICES = ("identity", "catalog", "ordering", "billing", "notification")
@@ -310,14 +311,9 @@ def _read(path: Path) -> str:
 
 
 def _free_port_base() -> int:
-    # A base whose gateway and five service ports are all free right now.
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = int(s.getsockname()[1]) // 100 * 100
-        if 1100 <= base <= 65000 and not any(_listening(p) for p in range(base, base + 11)):
-            return base
-    raise RuntimeError("no free port range")
+    # Gateway, five APIs and five workers' ports, free and below the ephemeral range
+    # (a port chosen inside it can be taken by a client connection before the bind).
+    return free_port_base(span=11)
 
 
 def _listening(port: int) -> bool:
