@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
@@ -366,3 +368,33 @@ async def test_r27_after_the_last_attempt_the_failure_is_shown_to_ops(
 async def _state_is(n: Notification, event_id: uuid.UUID, state: str) -> bool:
     rows = await n.deliveries(event_id=event_id)
     return bool(rows) and rows[0].state == state
+
+
+async def test_r27_a_burst_goes_out_in_batches_once_each_and_a_broken_email_holds_up_none(
+    notification: Notification, smtp_sink: SmtpSink
+) -> None:
+    """The sender claims one delivery per SMTP connection and mails them side by side:
+    a burst larger than a batch is mailed exactly once each, and an email that cannot
+    be rendered (a reset token sealed with another key) fails alone in its batch."""
+    member_id = await notification.member(email="burst@example.jp")
+    broken = await notification.publish(
+        PasswordResetRequested(
+            member_id=member_id,
+            # Well-formed ciphertext, but of another key: the sender cannot open it.
+            sealed_reset_token=Fernet(Fernet.generate_key()).encrypt(b"reset-2").decode(),
+            token_expires_at=notification.in_hours(1),
+        )
+    )
+    burst = [await notification.publish(placed(member_id)) for _ in range(13)]
+    assert len(burst) > 3 * notification.settings.delivery_concurrency
+    for envelope in burst:
+        await smtp_sink.wait_for(of_event(envelope.id))
+        await eventually(lambda e=envelope: _state_is(notification, e.id, "sent"))
+    await eventually(lambda: _state_is(notification, broken.id, "failed"))
+    for envelope in burst:
+        [row] = await notification.deliveries(event_id=envelope.id)
+        assert row.attempts == 1 and row.sent_at is not None
+        assert len(mails_of(smtp_sink, envelope.id)) == 1
+    [row] = await notification.deliveries(event_id=broken.id)
+    assert row.attempts == 1 and row.sent_at is None and "cannot render" in (row.last_error or "")
+    assert mails_of(smtp_sink, broken.id) == []
