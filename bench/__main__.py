@@ -40,7 +40,7 @@ from bench import (
 )
 from bench.ceilings import running_ceilings
 from bench.footprint import footprint, stack_rss
-from bench.stack import _postgres_dsn, local_stack
+from bench.stack import local_stack, postgres_dsn
 from bench.summary import markdown, write
 
 ALL = ("catalog", "ordering", "identity", "locust", "billing")
@@ -60,7 +60,7 @@ async def on_stack(chosen: list[str]) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
             async with running_ceilings(
                 await bench_catalog.lineup_json(stack.service_url("catalog")),
-                admin_dsn=_postgres_dsn(),
+                admin_dsn=postgres_dsn(),
                 database=f"{prefix}ceiling",
                 work_dir=Path(work),
             ) as ceilings:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import save, table
+from bench.stack import postgres_dsn
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "10000"))
 BATCH = int(os.environ.get("BENCH_BILLING_BATCH", "500"))
@@ -55,6 +56,8 @@ async def measure() -> dict[str, Any]:
         str(CONTRACTS),
         "--batch",
         str(BATCH),
+        "--server",
+        postgres_dsn(),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

@@ -120,13 +120,13 @@ async def run() -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    from bench.stack import _postgres_dsn
+    from bench.stack import postgres_dsn
 
     async with local_stack(need_mail=False) as stack:
         with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
             async with running_ceilings(
                 await lineup_json(stack.service_url("catalog")),
-                admin_dsn=_postgres_dsn(),
+                admin_dsn=postgres_dsn(),
                 database="bench_ceiling",
                 work_dir=Path(work),
             ) as ceilings:

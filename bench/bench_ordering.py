@@ -219,6 +219,7 @@ async def measure(
         "p99_ms": round(percentile(delays, 99), 1),
         "max_ms": round(max(delays), 1) if delays else 0.0,
     }
+    hops = await mail_hops(stack, steady, steady_mail)
     burst_drain = {
         "orders": len(burst),
         "mails_matched": len(burst_mail),
@@ -239,6 +240,12 @@ async def measure(
     title = f"\n201 → confirmation mail in the SMTP sink, at {RATE:g} orders/s"
     keys = ["orders", "mails_matched", "p50_ms", "p99_ms", "max_ms"]
     print(table(title, keys, [[mail[k] for k in keys]]))
+    if hops:
+        keys = ["p50_ms", "p99_ms", "max_ms"]
+        rows = [[label, *(hops[label][k] for k in keys)] for label, _, _ in MAIL_HOPS]
+        title = f"\nwhere the mail time goes ({hops['orders']} orders, by recorded instants)"
+        print(table(title, ["hop", *keys], rows))
+        print(f"slowest 1%, the hop that took most: {hops['slowest_1pct_dominant_hop']}")
     print(
         f"after the {MEMBERS}-member burst: {burst_drain['mails_matched']}/"
         f"{burst_drain['orders']} confirmation mails, the last "
@@ -251,6 +258,7 @@ async def measure(
         "placement_half_max": half_rate.as_dict(),
         "placement_steady": paced.as_dict(),
         "confirmation_mail_latency": mail,
+        "confirmation_mail_hops": hops,
         "burst_mail_drain": burst_drain,
         "targets": {
             "ratio_to_write_ceiling": TARGET_RATIO,
@@ -261,19 +269,107 @@ async def measure(
     }
 
 
+#: The hops of an order's confirmation mail, each between two recorded instants.
+MAIL_HOPS = (
+    ("201 → outbox row", "answered", "created"),
+    ("outbox → published (relay)", "created", "published"),
+    ("published → delivery recorded (broker, consumer)", "published", "recorded"),
+    ("recorded → SMTP accepted (sender)", "recorded", "sent"),
+    ("SMTP accepted → in the sink", "sent", "arrived"),
+)
+
+
+async def mail_hops(
+    stack: Stack, answered: dict[str, float], arrived: dict[str, float]
+) -> dict[str, Any] | None:
+    """Where each confirmation mail's time went, hop by hop (p50/p99/max ms), from
+    ordering's outbox row and notification's delivery row of each order's
+    ``ordering.order.placed`` event; None for a reused stack (its databases are unknown).
+
+    The rows carry wall-clock times, the 201s and arrivals ``perf_counter`` ones:
+    one offset, read once, puts them on the same clock.
+    """
+    ordering_dsn = stack.database_dsn("ordering")
+    notification_dsn = stack.database_dsn("notification")
+    if ordering_dsn is None or notification_dsn is None or not answered:
+        return None
+    import asyncpg
+
+    offset = time.time() - time.perf_counter()
+    connection = await asyncpg.connect(ordering_dsn)
+    try:
+        outbox = await connection.fetch(
+            "SELECT id, envelope->'data'->>'order_id' AS order_id,"
+            " extract(epoch FROM created_at) AS created,"
+            " extract(epoch FROM published_at) AS published"
+            " FROM outbox WHERE type = 'ordering.order.placed'"
+            " AND envelope->'data'->>'order_id' = ANY($1::text[])",
+            list(answered),
+        )
+    finally:
+        await connection.close()
+    connection = await asyncpg.connect(notification_dsn)
+    try:
+        deliveries = {
+            row["event_id"]: row
+            for row in await connection.fetch(
+                "SELECT event_id, extract(epoch FROM created_at) AS recorded,"
+                " extract(epoch FROM sent_at) AS sent FROM delivery"
+                " WHERE event_id = ANY($1::uuid[])",
+                [row["id"] for row in outbox],
+            )
+        }
+    finally:
+        await connection.close()
+    instants: list[dict[str, float]] = []
+    for row in outbox:
+        delivery = deliveries.get(row["id"])
+        order_id = row["order_id"]
+        if delivery is None or row["published"] is None or delivery["sent"] is None:
+            continue
+        if order_id not in arrived:
+            continue
+        instants.append(
+            {
+                "answered": answered[order_id] + offset,
+                "created": float(row["created"]),
+                "published": float(row["published"]),
+                "recorded": float(delivery["recorded"]),
+                "sent": float(delivery["sent"]),
+                "arrived": arrived[order_id] + offset,
+            }
+        )
+    hops: dict[str, Any] = {"orders": len(instants)}
+    for label, start, end in MAIL_HOPS:
+        spans = [(i[end] - i[start]) * 1000 for i in instants]
+        hops[label] = {
+            "p50_ms": round(percentile(spans, 50), 1),
+            "p99_ms": round(percentile(spans, 99), 1),
+            "max_ms": round(max(spans), 1) if spans else 0.0,
+        }
+    # The slowest 1%: which hop took most of each one's time.
+    slowest = sorted(instants, key=lambda i: i["arrived"] - i["answered"], reverse=True)
+    worst: dict[str, int] = {}
+    for i in slowest[: max(1, len(slowest) // 100)]:
+        label = max(MAIL_HOPS, key=lambda hop: i[hop[2]] - i[hop[1]])[0]
+        worst[label] = worst.get(label, 0) + 1
+    hops["slowest_1pct_dominant_hop"] = worst
+    return hops
+
+
 async def run() -> dict[str, Any]:
     """Start a stack and the ceilings of its own, measure on them and save."""
     import tempfile
     from pathlib import Path
 
     from bench.bench_catalog import lineup_json
-    from bench.stack import _postgres_dsn
+    from bench.stack import postgres_dsn
 
     async with local_stack() as stack:
         with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
             async with running_ceilings(
                 await lineup_json(stack.service_url("catalog")),
-                admin_dsn=_postgres_dsn(),
+                admin_dsn=postgres_dsn(),
                 database="bench_ceiling",
                 work_dir=Path(work),
             ) as ceilings:

@@ -96,34 +96,50 @@ def hot_frames(raw: str, top: int = 15) -> dict[str, Any]:
 
 async def profile(pid: int, load: Awaitable[Any]) -> dict[str, Any]:
     """Sample ``pid`` for :data:`SECONDS` while ``load`` runs; the hot frames."""
+    return (await profile_many({"": pid}, load))[""]
+
+
+async def profile_many(pids: dict[str, int], load: Awaitable[Any]) -> dict[str, dict[str, Any]]:
+    """Sample each of ``pids`` (label → pid) at once for :data:`SECONDS` while ``load``
+    runs; the hot frames of each."""
     py_spy = _py_spy()
     if py_spy is None:
-        return {"error": "py-spy not installed", "samples": 0}
+        return {label: {"error": "py-spy not installed", "samples": 0} for label in pids}
     with tempfile.TemporaryDirectory(prefix="bizmall-profile-") as work:
-        out = Path(work) / "raw.txt"
+        outs = {label: Path(work) / f"raw-{n}.txt" for n, label in enumerate(pids)}
         load_task = asyncio.ensure_future(load)
         await asyncio.sleep(1)  # past the load's ramp-up
-        process = await asyncio.create_subprocess_exec(
-            *py_spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(max(1, round(SECONDS))),
-            "--rate",
-            "100",
-            "--format",
-            "raw",
-            "--output",
-            str(out),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        said, _ = await process.communicate()
+        processes = {
+            label: await asyncio.create_subprocess_exec(
+                *py_spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(max(1, round(SECONDS))),
+                "--rate",
+                "100",
+                "--format",
+                "raw",
+                "--output",
+                str(outs[label]),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            for label, pid in pids.items()
+        }
+        said = {label: (await p.communicate())[0] for label, p in processes.items()}
         await load_task
-        if process.returncode != 0 or not out.exists():
-            return {"error": said.decode(errors="replace")[-500:], "samples": 0}
-        return {"pid": pid, "seconds": SECONDS, **hot_frames(out.read_text())}
+        found: dict[str, dict[str, Any]] = {}
+        for label, process in processes.items():
+            out = outs[label]
+            if process.returncode != 0 or not out.exists():
+                error = said[label].decode(errors="replace")[-500:]
+                found[label] = {"error": error, "samples": 0}
+            else:
+                frames = hot_frames(out.read_text())
+                found[label] = {"pid": pids[label], "seconds": SECONDS, **frames}
+        return found
 
 
 def pid_of(devrun_pid: int | None, command: str) -> int | None:
@@ -146,7 +162,7 @@ def pid_of(devrun_pid: int | None, command: str) -> int | None:
 async def profile_gaps(stack: Any, results: dict[str, Any], prepared: Any) -> dict[str, Any]:
     """A profile of the serving process for each throughput figure that missed its target."""
     from bench import bench_catalog, bench_ordering
-    from bench.load import closed_loop, get_load
+    from bench.load import closed_loop, get_load, open_loop
     from bench.summary import ENDPOINTS, figures
 
     missed = {f["id"] for f in figures(results) if f["pass"] is False}
@@ -183,4 +199,23 @@ async def profile_gaps(stack: Any, results: dict[str, Any], prepared: Any) -> di
             label = "POST /orders: ordering api"
             print(f"profiling {label} (pid {pid}) ...", flush=True)
             found[label] = await profile(pid, load)
+    if "mail.p99_ms" in missed and prepared is not None:
+        # The mail path after the 201: ordering's worker (outbox relay) and
+        # notification's (consumer, sender), sampled together at the paced rate.
+        members, body = prepared
+        pids = {
+            f"201 → mail at {bench_ordering.RATE:g}/s: {command}": pid
+            for command in ("ordering worker", "notification worker")
+            if (pid := pid_of(stack.devrun_pid, command)) is not None
+        }
+        if pids:
+            load = open_loop(
+                bench_ordering.placer(stack.gateway_url, members, body, {}),
+                rate=bench_ordering.RATE,
+                seconds=SECONDS + 2,
+                members=len(members),
+                ok=frozenset({201}),
+            )
+            print(f"profiling {', '.join(pids)} ...", flush=True)
+            found.update(await profile_many(pids, load))
     return found

@@ -57,6 +57,14 @@ class Stack:
     #: The devrun supervisor's process id (every process of the stack is its child),
     #: None for a reused stack.
     devrun_pid: int | None = None
+    #: Prefix of the stack's databases (``<prefix><service>``), None for a reused stack.
+    db_prefix: str | None = None
+
+    def database_dsn(self, app: str) -> str | None:
+        """asyncpg DSN of ``app``'s database, when this run started the stack."""
+        if self.db_prefix is None:
+            return None
+        return f"{postgres_dsn().rsplit('/', 1)[0]}/{self.db_prefix}{app}"
 
     def service_url(self, app: str) -> str:
         """The base URL of ``app``'s first API replica (bypassing the gateway)."""
@@ -113,13 +121,13 @@ def free_port_base() -> int:
     raise RuntimeError("no free port range for the benchmark stack")
 
 
-def _postgres_dsn() -> str:
+def postgres_dsn() -> str:
     return os.environ.get("BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 async def _drop_databases(prefix: str) -> None:
     # Only this stack's own databases: <prefix><service>.
-    conn = await asyncpg.connect(_postgres_dsn())
+    conn = await asyncpg.connect(postgres_dsn())
     try:
         for app in SERVICES:
             await conn.execute(f'DROP DATABASE IF EXISTS "{prefix}{app}" WITH (FORCE)')
@@ -150,6 +158,11 @@ def stack_environment(base: int, smtp_port: int, var_dir: Path) -> dict[str, str
         NOTIFICATION_SMTP_HOST=HOST,
         NOTIFICATION_SMTP_PORT=str(smtp_port),
     )
+    # The services' databases on the server BENCH_POSTGRES_DSN names (local by default),
+    # where the suite creates, reads and drops them; explicit URLs still win.
+    server = postgres_dsn().rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    for app in SERVICES:
+        env.setdefault(f"{app.upper()}_DATABASE_URL", f"{server}/{env['DEVRUN_DB_PREFIX']}{app}")
     return env
 
 
@@ -251,7 +264,13 @@ async def local_stack(*, need_mail: bool = True) -> AsyncIterator[Stack]:
         await wait_ready(gateway_url)
         print(f"stack up in {time.monotonic() - started_at:.0f}s at {gateway_url}", flush=True)
         assert devrun.process is not None
-        yield Stack(gateway_url=gateway_url, mail=sink, started=True, devrun_pid=devrun.process.pid)
+        yield Stack(
+            gateway_url=gateway_url,
+            mail=sink,
+            started=True,
+            devrun_pid=devrun.process.pid,
+            db_prefix=prefix,
+        )
     except BaseException:
         failed = True
         raise

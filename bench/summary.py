@@ -238,6 +238,29 @@ def markdown(body: dict[str, Any]) -> str:
     if gaps:
         lines += ["", "Gaps:", ""]
         lines += [f"- {f['label']}: {_cell(f['value'])} {f['unit']} ({f['target']})" for f in gaps]
+    hops = (body["raw"].get("ordering") or {}).get("confirmation_mail_hops")
+    if hops:
+        lines += [
+            "",
+            f"## Where the confirmation mail's time goes ({hops['orders']} orders)",
+            "",
+            "From the recorded instants of each order's outbox row (ordering) and delivery"
+            " row (notification); a row's time is taken before its commit, so a slow commit"
+            " shows in the next hop.",
+            "",
+            "| hop | p50 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for label, hop in hops.items():
+            if isinstance(hop, dict) and "p50_ms" in hop:
+                lines.append(
+                    f"| {label} | {_cell(hop['p50_ms'])} | {_cell(hop['p99_ms'])} "
+                    f"| {_cell(hop['max_ms'])} |"
+                )
+        dominant = hops.get("slowest_1pct_dominant_hop") or {}
+        if dominant:
+            said = ", ".join(f"{label} ({n})" for label, n in dominant.items())
+            lines += ["", f"The hop that took most of each of the slowest 1%: {said}."]
     profiles = body["raw"].get("profiles") or {}
     if profiles:
         lines += ["", "## Profiles of the missed targets (py-spy, same load)", ""]

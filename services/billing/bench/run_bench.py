@@ -2,9 +2,11 @@
 and the peak memory (RSS) of the process running it.
 
     uv run python services/billing/bench/run_bench.py [--contracts 10000] [--batch 500]
+        [--server postgresql://postgres@127.0.0.1:5432]
 
 It creates (and afterwards drops) its own database ``bizmall_billing_bench_<pid>`` on
-the local PostgreSQL, migrates it, loads members and contracts with COPY, then bills
+the PostgreSQL server ``--server`` names (default: ``BENCH_POSTGRES_DSN``'s server,
+else the local one), migrates it, loads members and contracts with COPY, then bills
 one month with the same code the worker's scheduled job runs. Every contract is
 its own member's only contract of its service, so one invoice is issued per contract.
 """
@@ -19,6 +21,7 @@ import resource
 import time
 import uuid
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -28,7 +31,14 @@ from billing.service_layer.billing_run import run_billing
 from servicekit.migrations import ensure_database, upgrade
 from servicekit.runtime import Runtime
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
+#: The server when neither ``--server`` nor ``BENCH_POSTGRES_DSN`` names one.
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def server_of(dsn: str) -> str:
+    """``dsn`` without its database: ``postgresql://user@host:port``."""
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
 
 
 def peak_rss_mb() -> float:
@@ -93,14 +103,14 @@ async def load(dsn: str, contracts: int) -> None:
         await conn.close()
 
 
-async def main(contracts: int, batch: int) -> None:
+async def main(contracts: int, batch: int, server: str) -> None:
     database = f"bizmall_billing_bench_{os.getpid()}"
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{database}"
+    url = server.replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{database}"
     settings = Settings(database_url=url, run_batch_size=batch)
     await ensure_database(url)
     try:
         await asyncio.to_thread(upgrade, settings, "billing")
-        await load(f"{SERVER}/{database}", contracts)
+        await load(f"{server}/{database}", contracts)
         runtime = Runtime.build(settings)
         rss_before = peak_rss_mb()
         started = time.perf_counter()
@@ -119,7 +129,7 @@ async def main(contracts: int, batch: int) -> None:
         print(f"invoices/s:       {result.invoices_issued / elapsed:.0f}")
         print(f"peak RSS:         {peak_rss_mb():.0f} MB (before the run: {rss_before:.0f} MB)")
     finally:
-        admin = await asyncpg.connect(f"{SERVER}/postgres")
+        admin = await asyncpg.connect(f"{server}/postgres")
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         finally:
@@ -130,5 +140,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--server",
+        default=server_of(os.environ.get("BENCH_POSTGRES_DSN", LOCAL_SERVER)),
+        help="PostgreSQL server (postgresql://user[:password]@host:port), no database",
+    )
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.contracts, arguments.batch))
+    asyncio.run(main(arguments.contracts, arguments.batch, server_of(arguments.server)))
