@@ -78,8 +78,26 @@ class Dockerfile:
         return found[0]
 
 
-def parse_dockerfile(path: Path) -> Dockerfile:
-    """Parse the subset of Dockerfile syntax the project uses (continuations, flags)."""
+#: ``$NAME`` or ``${NAME}``, the forms of a build argument the Dockerfiles use.
+_ARG_REFERENCE = re.compile(r"\$(?:\{(?P<braced>\w+)\}|(?P<bare>\w+))")
+#: Instructions Docker does not expand build arguments in: the container's shell does,
+#: at run time, when build arguments no longer exist.
+_UNEXPANDED = {"CMD", "ENTRYPOINT"}
+
+
+def _expand(text: str, arguments: Mapping[str, str]) -> str:
+    """``text`` with the build arguments in scope replaced by their values."""
+    return _ARG_REFERENCE.sub(lambda m: arguments.get(m["braced"] or m["bare"], m[0]), text)
+
+
+def parse_dockerfile(path: Path, build_args: Mapping[str, str] | None = None) -> Dockerfile:
+    """Parse the subset of Dockerfile syntax the project uses (continuations, flags),
+    with ``build_args`` (``--build-arg``) expanded where a stage declares them (``ARG``).
+
+    RUN lines are expanded too: the build's shell sees a declared argument as a
+    variable, which for the plain ``$NAME`` forms used comes to the same.
+    """
+    given = dict(build_args or {})
     logical: list[str] = []
     pending = ""
     for raw in path.read_text().splitlines():
@@ -92,8 +110,11 @@ def parse_dockerfile(path: Path) -> Dockerfile:
         logical.append(pending + line)
         pending = ""
     stages: list[Stage] = []
+    declared: dict[str, str] = {}
     for line in logical:
         keyword, _, rest = line.partition(" ")
+        if keyword.upper() not in _UNEXPANDED:
+            rest = _expand(rest, declared)
         flags: dict[str, str] = {}
         while rest.startswith("--"):
             flag, _, rest = rest.partition(" ")
@@ -105,7 +126,11 @@ def parse_dockerfile(path: Path) -> Dockerfile:
             parts = rest.split()
             name = parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else None
             stages.append(Stage(base=parts[0], name=name))
+            declared = {}  # an argument is declared again in each stage that uses it
         else:
+            if keyword == "ARG":
+                arg, _, default = rest.partition("=")
+                declared[arg] = given.get(arg, default)
             stages[-1].instructions.append(Instruction(keyword, flags, rest))
     return Dockerfile(path=path, stages=stages)
 
@@ -223,24 +248,30 @@ class Deploy:
 
 
 def app_of(spec: Mapping[str, Any]) -> str | None:
-    """The app whose Dockerfile builds this compose service, if any."""
+    """The app whose image this compose service builds, if any: the build argument
+    ``SERVICE`` of services/Dockerfile, else the folder of the app's own Dockerfile."""
     build = spec.get("build")
     if not build:
         return None
-    dockerfile = Path(build["dockerfile"])
-    return dockerfile.parent.name
+    service = (build.get("args") or {}).get("SERVICE")
+    return str(service) if service else Path(build["dockerfile"]).parent.name
 
 
 @pytest.fixture(scope="session")
 def deploy() -> Deploy:
     raw = yaml.safe_load((REPO / "compose.yaml").read_text())
-    dockerfiles = {app: parse_dockerfile(dockerfile_path(app)) for app in APPS}
+    dockerfiles = {app: parse_dockerfile(dockerfile_path(app), build_args(app)) for app in APPS}
     return Deploy(raw=raw, compose=interpolate(raw, {}), dockerfiles=dockerfiles)
 
 
 def dockerfile_path(app: str) -> Path:
-    """Where an app's Dockerfile lives."""
-    return REPO / ("gateway" if app == "gateway" else f"services/{app}") / "Dockerfile"
+    """Where an app's Dockerfile lives: the gateway's own, one for the five services."""
+    return REPO / ("gateway" if app == "gateway" else "services") / "Dockerfile"
+
+
+def build_args(app: str) -> dict[str, str]:
+    """The build arguments that make ``dockerfile_path(app)`` build ``app``'s image."""
+    return {} if app == "gateway" else {"SERVICE": app}
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,7 +92,9 @@ def test_each_service_runs_migrate_api_worker_and_seed_from_its_image(
     for role in ROLES:
         assert deploy.command(f"{app}-{role}") == ["python", "-m", app, role]
     builds = {json.dumps(deploy.services[c]["build"]) for c in containers_of(app)}
-    assert builds == {json.dumps({"context": ".", "dockerfile": f"services/{app}/Dockerfile"})}
+    # One Dockerfile for the five services; the build argument picks the package.
+    expected = {"context": ".", "dockerfile": "services/Dockerfile", "args": {"SERVICE": app}}
+    assert builds == {json.dumps(expected)}
 
 
 def test_gateway_runs_its_api(deploy: Any) -> None:
@@ -100,6 +103,20 @@ def test_gateway_runs_its_api(deploy: Any) -> None:
         "context": ".",
         "dockerfile": "gateway/Dockerfile",
     }
+
+
+def test_identity_documents_live_on_a_volume_the_app_may_write(deploy: Any) -> None:
+    folder = deploy.container_env("identity")["IDENTITY_DOCUMENT_STORAGE_DIR"]
+    # The API stores and serves the documents, the worker deletes them (R12).
+    for container in ("identity", "identity-worker"):
+        assert f"identity-documents:{folder}" in deploy.services[container]["volumes"]
+    # A fresh named volume takes the owner of the image's folder it is mounted on.
+    final = deploy.dockerfiles["identity"].final
+    user = final.all("USER")[-1].value
+    runs = " && ".join(i.value for i in final.all("RUN"))
+    path = re.escape(folder) + r"(?!\S)"
+    assert re.search(rf"\bmkdir -p {path}", runs), runs
+    assert re.search(rf"\bchown {user} {path}", runs), runs
 
 
 @pytest.mark.parametrize("app", SERVICES)

@@ -1,6 +1,8 @@
 """Each app's Dockerfile, replayed without Docker: its build context (after
 .dockerignore) is copied, its uv commands run as written into a fresh virtual
 environment, and the image's command must then start from that environment.
+The five services share services/Dockerfile, replayed once per value of its
+build argument ``SERVICE``.
 
 A Dockerfile that names the wrong package, forgets a file the install needs, or
 runs a command its package does not have fails here, long before someone runs
@@ -10,6 +12,7 @@ runs a command its package does not have fails here, long before someone runs
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -21,6 +24,27 @@ from devrun.plan import APPS
 
 #: Tools of the build that must not reach the runtime image.
 BUILD_TOOLS = ("apt-get", "apk", "pip ", "uv ", "gcc", "npm")
+#: A shell running one command in its place: how a CMD names the module from a variable.
+SHELL = ["/bin/sh", "-c"]
+
+
+def image_command(stage: Any) -> list[str]:
+    """The command a container of the image runs: its CMD, or the command its shell
+    ``exec``s, with the image's variables expanded as the shell would."""
+    cmd = stage.all("CMD")[-1].exec_form()
+    if cmd[:2] != SHELL:
+        return cmd
+    env = stage.env()
+
+    def value(match: re.Match[str]) -> str:
+        assert match[1] in env, f"the image does not set ${match[1]}"
+        return env[match[1]]
+
+    assert len(cmd) == 3, cmd
+    word, *argv = shlex.split(re.sub(r"\$\{?(\w+)\}?", value, cmd[2]))
+    # exec: Python replaces the shell and receives the container's signals itself.
+    assert word == "exec", cmd
+    return argv
 
 
 def replay_install(dockerfile: Any, context: Path, root: Path) -> Path:
@@ -58,7 +82,7 @@ def test_dockerfile_installs_a_package_whose_command_starts(
     installer = dockerfile.installer()
     venv_in_image = installer.env()["UV_PROJECT_ENVIRONMENT"]
 
-    cmd = final.all("CMD")[-1].exec_form()
+    cmd = image_command(final)
     assert cmd == ["python", "-m", app, "api"]
     copies = [c for c in final.all("COPY") if c.flags.get("from") == installer.name]
     assert [c.value.split() for c in copies] == [[venv_in_image, venv_in_image]]

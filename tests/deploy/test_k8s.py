@@ -183,6 +183,13 @@ def container_env(overlay: Rendered, container: dict[str, Any]) -> dict[str, str
     return env
 
 
+def process_env(
+    overlay: Rendered, deploy: Any, app: str, container: dict[str, Any]
+) -> dict[str, str]:
+    """What a container's process sees: its image's ENV, then its manifest's variables."""
+    return {**deploy.dockerfiles[app].final.env(), **container_env(overlay, container)}
+
+
 # -- the manifests are valid -------------------------------------------------------------
 
 
@@ -260,14 +267,16 @@ def test_every_container_has_resource_requests_and_limits(overlay: Rendered) -> 
 
 
 @pytest.mark.parametrize("app", APPS)
-def test_api_probes_health_on_the_port_the_image_listens_on(
+def test_api_probes_health_on_the_port_the_app_listens_on(
     overlay: Rendered, deploy: Any, app: str
 ) -> None:
     pod = next(p for p in overlay.pods() if p.owner == app)
     api = pod.main()
     assert api["command"] == ["python", "-m", app, "api"]
     (port,) = api["ports"]
-    assert port["containerPort"] == int(deploy.dockerfiles[app].final.env()[prefix(app) + "PORT"])
+    env = process_env(overlay, deploy, app, api)
+    assert port["containerPort"] == int(env[prefix(app) + "PORT"])
+    assert env[prefix(app) + "HOST"] == "0.0.0.0"
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         assert api[probe]["httpGet"] == {"path": path, "port": port["name"]}, probe
     service = overlay.named("Service", app)
@@ -373,9 +382,10 @@ def test_identity_documents_live_on_a_shared_volume(overlay: Rendered, deploy: A
     claim = overlay.named("PersistentVolumeClaim", "identity-documents")
     # The API writes, the worker deletes (R12); their pods may be on any node.
     assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
-    folder = deploy.dockerfiles["identity"].final.env()["IDENTITY_DOCUMENT_STORAGE_DIR"]
     for owner in ("identity", "identity-worker"):
         pod = next(p for p in overlay.pods() if p.owner == owner)
+        env = process_env(overlay, deploy, "identity", pod.main())
+        folder = env["IDENTITY_DOCUMENT_STORAGE_DIR"]
         volumes = {v["name"]: v for v in pod.spec["volumes"]}
         (mount,) = [m for m in pod.main()["volumeMounts"] if m["mountPath"] == folder]
         claimed = volumes[mount["name"]]["persistentVolumeClaim"]["claimName"]
@@ -405,7 +415,7 @@ def test_every_container_gets_every_setting_compose_gives_the_app(
             unknown = [n for n in env if n[len(prefix(app)) :].lower() not in fields]
             assert unknown == [], f"{where} sets variables {app} does not read"
             assert all(n.startswith(prefix(app)) for n in env), where
-            app_environment({**deploy.dockerfiles[app].final.env(), **env})
+            app_environment(process_env(overlay, deploy, app, container))
             _assert_points_into_the_cluster(overlay, app, settings_class(app)(), where)
 
 
