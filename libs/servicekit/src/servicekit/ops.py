@@ -16,7 +16,7 @@ from servicekit.deadletters import (
     replay,
 )
 from servicekit.outbox import utcnow
-from servicekit.problems import Problem
+from servicekit.problems import Problem, refusing_invalid_cursors
 from servicekit.runtime import Runtime
 
 
@@ -55,12 +55,8 @@ def dead_letter_router(service: str) -> APIRouter:
         cursor: str | None = None,
     ) -> DeadLetterPage:
         async with runtime_of(request).sessions() as session:
-            try:
+            with refusing_invalid_cursors():
                 return await list_dead_letters(session, status=status, limit=limit, cursor=cursor)
-            except ValueError as exc:
-                raise Problem(
-                    422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor."
-                ) from exc
 
     @router.get("/{letter_id}", response_model=DeadLetterView)
     async def inspect(request: Request, ops: OpsOnly, letter_id: uuid.UUID) -> DeadLetterView:

@@ -11,7 +11,8 @@ validation errors, Starlette's HTTP errors and any unexpected exception into
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any, Literal
 
@@ -262,6 +263,24 @@ def http_problem(
     code, ja = _HTTP_PROBLEMS.get(status, (f"http.{status}", "リクエストを処理できません。"))
     en = detail if isinstance(detail, str) and detail else _title(status)
     return Problem(status, code, ja=ja, en=en, headers=dict(headers or {}))
+
+
+def invalid_cursor() -> Problem:
+    """The 422 of a pagination cursor the service did not hand out."""
+    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")
+
+
+@contextmanager
+def refusing_invalid_cursors(error: type[Exception] = ValueError) -> Iterator[None]:
+    """Answer :func:`invalid_cursor` when the listing inside refuses its cursor.
+
+    Listings raise ``error`` (``ValueError`` unless the service has its own
+    exception) for a cursor they cannot read; the client gets the 422, not a 500.
+    """
+    try:
+        yield
+    except error:
+        raise invalid_cursor() from None
 
 
 INTERNAL_PROBLEM = Problem(

@@ -40,8 +40,3 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
 #: The calling member's id (their token's subject).
 MemberIdDep = Annotated[uuid.UUID, Depends(_member_id)]
-
-
-def invalid_cursor() -> Problem:
-    """The 422 of a cursor this service did not hand out."""
-    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from billing.adapters.invoice_pdf import render_invoice_pdf
-from billing.api.deps import MemberIdDep, RuntimeDep, invalid_cursor
+from billing.api.deps import MemberIdDep, RuntimeDep
 from billing.api.schemas import InvoicePage, InvoiceSummary, InvoiceView
 from billing.service_layer import invoices
+from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 
@@ -26,12 +27,10 @@ async def list_invoices(
 ) -> InvoicePage:
     """The member's own invoices, newest first."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             rows, next_cursor = await invoices.list_invoices(
                 session=session, member_id=member_id, limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return InvoicePage(items=[InvoiceSummary.of(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -4,11 +4,12 @@ corrections and consolidated mailing — every action audited (R29)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from billing.api.deps import ClockDep, RuntimeDep, SettingsDep, invalid_cursor
+from billing.api.deps import ClockDep, RuntimeDep, SettingsDep
 from billing.api.schemas import (
     AccountTransferView,
     AccountView,
@@ -32,7 +33,7 @@ from billing.service_layer import accounts, invoices
 from billing.service_layer.billing_run import run_billing
 from servicekit.auth import OpsOnly
 from servicekit.clock import japan_today
-from servicekit.problems import Problem
+from servicekit.problems import Problem, refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/ops/billing", tags=["ops: billing"])
 
@@ -81,15 +82,28 @@ async def account_transfers(
 ) -> OpsAccountTransferPage:
     """Transfer applications, oldest first: ``status=applied`` is the queue to decide."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             rows, next_cursor = await accounts.list_account_transfers(
                 session=session, status=status, limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return OpsAccountTransferPage(
         items=[OpsAccountTransferView.of(r) for r in rows], next_cursor=next_cursor
     )
+
+
+async def _decide_transfer(
+    runtime: RuntimeDep,
+    transfer_id: uuid.UUID,
+    decision: Literal["completed", "rejected"],
+    reason: str | None,
+    actor: str,
+    now: datetime,
+) -> AccountTransferView:
+    async with runtime.uow() as uow:
+        row = await accounts.decide_account_transfer(
+            uow=uow, transfer_id=transfer_id, decision=decision, reason=reason, actor=actor, now=now
+        )
+    return AccountTransferView.of(row)
 
 
 @router.post("/account-transfers/{transfer_id}/complete", response_model=AccountTransferView)
@@ -97,16 +111,7 @@ async def complete_transfer(
     transfer_id: uuid.UUID, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
 ) -> AccountTransferView:
     """The bank confirmed the account: invoices from now on are debited (R21)."""
-    async with runtime.uow() as uow:
-        row = await accounts.decide_account_transfer(
-            uow=uow,
-            transfer_id=transfer_id,
-            decision="completed",
-            reason=None,
-            actor=ops.subject,
-            now=clock(),
-        )
-    return AccountTransferView.of(row)
+    return await _decide_transfer(runtime, transfer_id, "completed", None, ops.subject, clock())
 
 
 @router.post("/account-transfers/{transfer_id}/reject", response_model=AccountTransferView)
@@ -114,16 +119,9 @@ async def reject_transfer(
     transfer_id: uuid.UUID, body: DecisionBody, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
 ) -> AccountTransferView:
     """The application failed; the member is told why and stays on invoice payment."""
-    async with runtime.uow() as uow:
-        row = await accounts.decide_account_transfer(
-            uow=uow,
-            transfer_id=transfer_id,
-            decision="rejected",
-            reason=body.reason,
-            actor=ops.subject,
-            now=clock(),
-        )
-    return AccountTransferView.of(row)
+    return await _decide_transfer(
+        runtime, transfer_id, "rejected", body.reason, ops.subject, clock()
+    )
 
 
 @router.put("/accounts/{member_id}/consolidated-mailing", response_model=AccountView)
@@ -165,12 +163,10 @@ async def list_invoices(
 ) -> OpsInvoicePage:
     """Every member's invoices newest first, narrowed to a state and/or a member."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             rows, next_cursor = await invoices.list_invoices(
                 session=session, member_id=member_id, status=status, limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return OpsInvoicePage(items=[OpsInvoiceSummary.of(r) for r in rows], next_cursor=next_cursor)
 
 

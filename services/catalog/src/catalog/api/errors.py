@@ -29,10 +29,6 @@ def version_not_found() -> Problem:
     )
 
 
-def invalid_cursor() -> Problem:
-    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")
-
-
 def problem_of(exc: Exception) -> Problem:
     """The problem answering a domain error raised by a catalog command."""
     if isinstance(exc, InvalidOrderFields):

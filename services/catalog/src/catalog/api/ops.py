@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query
 from bizmall_events.catalog import ServiceSnapshot
 from catalog.adapters.repository import InvalidCursor
 from catalog.api.deps import CacheDep, UowDep
-from catalog.api.errors import invalid_cursor, problem_of, service_not_found, version_not_found
+from catalog.api.errors import problem_of, service_not_found, version_not_found
 from catalog.api.views import (
     NewPlanInput,
     OpsServicePage,
@@ -30,6 +30,7 @@ from catalog.domain.order_fields import InvalidOrderFields
 from catalog.service_layer import handlers
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
 from servicekit.auth import OpsOnly
+from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/ops/catalog/services", tags=["ops: catalog"])
 
@@ -62,12 +63,10 @@ async def list_all(
     """Every service in any state (or one ``status``), by slug."""
     statuses = (status,) if status else ("draft", "published", "retired")
     async with uow:
-        try:
+        with refusing_invalid_cursors(InvalidCursor):
             page = await uow.services.lineup(
                 statuses=statuses, category=None, query=None, limit=limit, cursor=cursor
             )
-        except InvalidCursor:
-            raise invalid_cursor() from None
     return OpsServicePage(
         items=[ServiceView.of(s) for s in page.items], next_cursor=page.next_cursor
     )

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from notification.api.deps import RuntimeDep, invalid_cursor
+from notification.api.deps import RuntimeDep
 from notification.api.schemas import DeliveryList, DeliveryOut
 from notification.service_layer import deliveries
 from servicekit.auth import OpsOnly
-from servicekit.problems import Problem
+from servicekit.problems import Problem, refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/ops/notification/deliveries", tags=["ops: deliveries"])
 
@@ -29,7 +29,7 @@ async def list_deliveries(
 ) -> DeliveryList:
     """Deliveries newest first; ``state=failed`` lists the emails that used every attempt."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             rows, next_cursor = await deliveries.list_deliveries(
                 session,
                 state=state,
@@ -39,8 +39,6 @@ async def list_deliveries(
                 limit=limit,
                 cursor=cursor,
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return DeliveryList(items=[DeliveryOut.of(row) for row in rows], next_cursor=next_cursor)
 
 

@@ -19,10 +19,6 @@ def _runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
-def invalid_cursor() -> Problem:
-    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")
-
-
 def member_uuid(subject: str) -> uuid.UUID:
     """The member id of a token's subject (identity issues UUIDs)."""
     try:

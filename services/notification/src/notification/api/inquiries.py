@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from notification.api.deps import RuntimeDep, invalid_cursor, member_uuid
+from notification.api.deps import RuntimeDep, member_uuid
 from notification.api.schemas import (
     AnswerCreate,
     InquiryCreate,
@@ -19,7 +19,7 @@ from notification.api.schemas import (
 from notification.domain.inquiries import InquiryClosed, InquiryStatus
 from notification.service_layer import inquiries
 from servicekit.auth import CurrentMember, OpsOnly
-from servicekit.problems import Problem
+from servicekit.problems import Problem, refusing_invalid_cursors
 
 member_router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
 ops_router = APIRouter(prefix="/api/v1/ops/notification/inquiries", tags=["ops: inquiries"])
@@ -63,7 +63,7 @@ async def list_own(
 ) -> InquiryList:
     """The member's own inquiries with the answers (My Page, R26), newest first."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             page = await inquiries.list_inquiries(
                 session,
                 member_id=member_uuid(member.subject),
@@ -71,8 +71,6 @@ async def list_own(
                 limit=limit,
                 cursor=cursor,
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return InquiryList(
         items=[InquiryOut.of(i.inquiry, i.answers) for i in page.items],
         next_cursor=page.next_cursor,
@@ -102,12 +100,10 @@ async def list_all(
     cursor: str | None = None,
 ) -> OpsInquiryList:
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             page = await inquiries.list_inquiries(
                 session, member_id=member_id, status=status, limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return OpsInquiryList(
         items=[OpsInquiryOut.of(i.inquiry, i.answers) for i in page.items],
         next_cursor=page.next_cursor,

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ordering.adapters import repository
-from ordering.api.deps import ClockDep, RuntimeDep, SettingsDep, invalid_cursor
+from ordering.api.deps import ClockDep, RuntimeDep, SettingsDep
 from ordering.api.schemas import (
     CancelBody,
     CancellationQuoteView,
@@ -21,6 +21,7 @@ from ordering.service_layer import cancellation
 from ordering.service_layer.placing import member_id_of
 from servicekit.auth import CurrentMember
 from servicekit.clock import japan_today
+from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
@@ -35,12 +36,10 @@ async def contracts(
 ) -> ContractPage:
     """The caller's own contracts, newest first."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             found, next_cursor = await repository.list_contracts(
                 session=session, member_id=member_id_of(member), limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     today = japan_today(clock())
     return ContractPage(
         items=[ContractView.of(c, today=today) for c in found], next_cursor=next_cursor

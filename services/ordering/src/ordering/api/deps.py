@@ -1,4 +1,4 @@
-"""Dependencies shared by the ordering routers: runtime, settings, clock, paging."""
+"""Dependencies shared by the ordering routers: runtime, settings, clock."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 
 from ordering.config import Settings
 from servicekit.clock import Clock, clock_of
-from servicekit.problems import Problem
 from servicekit.runtime import Runtime
 
 
@@ -27,8 +26,3 @@ def _clock(request: Request) -> Clock:
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
-
-
-def invalid_cursor() -> Problem:
-    """The 422 of a cursor this service did not hand out."""
-    return Problem(422, "request.invalid_cursor", ja="カーソルが不正です。", en="Invalid cursor.")

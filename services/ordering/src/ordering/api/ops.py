@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from bizmall_events import OrderStatus
 from ordering.adapters import repository
-from ordering.api.deps import ClockDep, RuntimeDep, invalid_cursor
+from ordering.api.deps import ClockDep, RuntimeDep
 from ordering.api.schemas import (
     ActivateBody,
     ActivationView,
@@ -22,6 +22,7 @@ from ordering.api.schemas import (
 from ordering.service_layer import progression
 from servicekit.auth import OpsOnly
 from servicekit.clock import japan_today
+from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/ops/ordering/orders", tags=["ops: orders"])
 
@@ -36,12 +37,10 @@ async def orders(
 ) -> OpsOrderPage:
     """Orders in one state (or all), newest first."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             found, next_cursor = await repository.list_orders(
                 session=session, status=status, limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return OpsOrderPage(items=[OpsOrderView.of(o) for o in found], next_cursor=next_cursor)
 
 

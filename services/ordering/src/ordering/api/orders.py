@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from ordering.adapters import repository
-from ordering.api.deps import ClockDep, RuntimeDep, SettingsDep, invalid_cursor
+from ordering.api.deps import ClockDep, RuntimeDep, SettingsDep
 from ordering.api.schemas import OrderPage, OrderView, PlaceOrderBody
 from ordering.service_layer.placing import PlaceOrder, member_id_of, place_order
 from ordering.service_layer.progression import order_not_found
 from servicekit.auth import CurrentMember
+from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -64,12 +65,10 @@ async def history(
 ) -> OrderPage:
     """The caller's own orders, newest first, with their status history (R15)."""
     async with runtime.sessions() as session:
-        try:
+        with refusing_invalid_cursors():
             orders, next_cursor = await repository.list_orders(
                 session=session, member_id=member_id_of(member), limit=limit, cursor=cursor
             )
-        except ValueError:
-            raise invalid_cursor() from None
     return OrderPage(items=[OrderView.of(o) for o in orders], next_cursor=next_cursor)
 
 
