@@ -316,6 +316,40 @@ async def test_r17_start_dates_follow_the_13h_cutoff_with_a_pinned_clock(catalog
     assert "2027-01-11" not in after["dates"]  # Coming of Age Day
 
 
+async def test_r17_cached_start_dates_turn_over_at_the_cutoff_and_follow_an_edit(
+    catalog: Catalog,
+) -> None:
+    """The calendar is cached by its effective order date: the same request on either
+    side of 13:00 gets its own answer, revalidation gives 304, and a lead-time edit
+    reaches the cached calendar at once."""
+    service = await published_service(catalog)  # lead time: 2 business days
+    url = f"/api/v1/services/{service['id']}/start-dates"
+    real_clock = catalog.app.state.clock
+    try:
+        catalog.app.state.clock = lambda: datetime(2026, 12, 28, 12, 59, tzinfo=JST)
+        before = await catalog.client.get(url)
+        assert before.headers["cache-control"] == "no-cache"
+        again = await catalog.client.get(url, headers={"If-None-Match": before.headers["etag"]})
+        assert again.status_code == 304
+        catalog.app.state.clock = lambda: datetime(2026, 12, 28, 13, 0, tzinfo=JST)
+        after = await catalog.client.get(url)
+        stale = await catalog.client.get(url, headers={"If-None-Match": before.headers["etag"]})
+        assert stale.status_code == 200
+        edited = await catalog.client.patch(
+            f"{OPS}/{service['id']}", json={"lead_time_business_days": 7}, headers=catalog.ops
+        )
+        assert edited.status_code == 200, edited.text
+        longer = await catalog.client.get(url)
+    finally:
+        catalog.app.state.clock = real_clock
+    assert before.json()["earliest"] == "2027-01-05"
+    assert after.json()["effective_order_date"] == "2027-01-04"
+    assert after.json()["earliest"] == "2027-01-06"
+    assert after.headers["etag"] != before.headers["etag"]
+    # Seven business days after 2027-01-04 (Mon): the 13th, skipping the 9th-11th.
+    assert longer.json()["earliest"] == "2027-01-14"
+
+
 async def test_r17_months_outside_1_to_6_is_a_422_problem(catalog: Catalog) -> None:
     service = await published_service(catalog)
     for months in ("0", "7", "x"):

@@ -7,6 +7,10 @@ answer, but under the old generation, which nobody reads any more.
 
 Redis holds copies only: when it fails, reads go to the database and a failed
 bump leaves entries to expire within ``ttl_seconds``.
+
+A read is one round trip: a small server-side script looks the generation up
+and reads the entry under it (two round trips were 12-27% of a cached read's
+time in the issue 9 profiles).
 """
 
 from __future__ import annotations
@@ -21,6 +25,13 @@ from servicekit.logging import get_logger
 from servicekit.redis import Namespaced
 
 _log = get_logger(__name__)
+
+#: KEYS[1]: the generation's key; ARGV: the entry key's text before and after the
+#: generation. Answers the entry's body and etag (nil when absent).
+_READ_ENTRY = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return redis.call('HMGET', ARGV[1] .. generation .. ARGV[2], 'body', 'etag')
+"""
 
 
 @dataclass(frozen=True)
@@ -43,16 +54,17 @@ class LineupCache:
         self._redis = redis
         self._keys = Namespaced(namespace)
         self._ttl = ttl_seconds
+        self._read_entry = redis.register_script(_READ_ENTRY)
 
     async def _generation(self) -> bytes:
-        value = await self._redis.get(self._keys("catalog", "generation"))
+        value = await self._redis.get(self._generation_key)
         return value or b"0"
 
     async def get(self, name: str) -> CachedBody | None:
         """The cached answer for ``name`` in the current generation, if any."""
+        before, _, after = self._entry_key(b"\x00", name).partition("\x00")
         try:
-            generation = await self._generation()
-            entry = await self._redis.hmget(self._entry_key(generation, name), "body", "etag")
+            entry = await self._read_entry(keys=[self._generation_key], args=[before, after])
         except RedisError as exc:
             _log.warning("catalog cache unavailable", error=str(exc))
             return None
@@ -74,9 +86,13 @@ class LineupCache:
     async def invalidate(self) -> None:
         """Make every cached answer unreachable (call after an ops change committed)."""
         try:
-            await self._redis.incr(self._keys("catalog", "generation"))
+            await self._redis.incr(self._generation_key)
         except RedisError as exc:
             _log.warning("catalog cache not invalidated; entries expire by TTL", error=str(exc))
+
+    @property
+    def _generation_key(self) -> str:
+        return self._keys("catalog", "generation")
 
     def _entry_key(self, generation: bytes, name: str) -> str:
         return self._keys("catalog", "public", generation.decode(), name)

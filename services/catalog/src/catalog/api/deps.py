@@ -34,8 +34,13 @@ async def new_uow(request: Request) -> CatalogUnitOfWork:
 
 
 async def lineup_cache(request: Request) -> LineupCache:
-    runtime: Runtime = request.app.state.runtime
-    return LineupCache(runtime.redis, runtime.settings.redis_namespace)
+    """The app's one cache of public answers (made on first use)."""
+    cache: LineupCache | None = getattr(request.app.state, "lineup_cache", None)
+    if cache is None:
+        runtime: Runtime = request.app.state.runtime
+        cache = LineupCache(runtime.redis, runtime.settings.redis_namespace)
+        request.app.state.lineup_cache = cache
+    return cache
 
 
 async def clock(request: Request) -> Clock:

@@ -27,6 +27,8 @@ async def cached_answer(
     cache: LineupCache,
     name: str,
     render: Callable[[], Awaitable[bytes]],
+    *,
+    cache_control: str = PUBLIC_CACHE_CONTROL,
 ) -> Response:
     """The answer for ``name``: from the cache, else rendered and cached; 304 when the
     client's ``If-None-Match`` already holds it."""
@@ -34,7 +36,7 @@ async def cached_answer(
     if answer is None:
         answer = CachedBody.of(await render())
         await cache.put(name, answer)
-    headers = {"ETag": answer.etag, "Cache-Control": PUBLIC_CACHE_CONTROL}
+    headers = {"ETag": answer.etag, "Cache-Control": cache_control}
     if _matches(request.headers.get("if-none-match"), answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(content=answer.body, media_type="application/json", headers=headers)

@@ -19,11 +19,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from bizmall_events.catalog import ServiceSnapshot
 from catalog.adapters.repository import InvalidCursor
 from catalog.api.deps import CacheDep, ClockDep, RuntimeDep
-from catalog.api.errors import invalid_cursor, service_not_found, version_not_found
+from catalog.api.errors import service_not_found, version_not_found
 from catalog.api.http_cache import cached_answer
 from catalog.api.views import ServicePage, ServiceSummary, ServiceView, StartDatesView
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
-from jpcalendar import DEFAULT_MONTHS, MAX_MONTHS, selectable_start_dates
+from jpcalendar import DEFAULT_MONTHS, MAX_MONTHS, effective_order_date, selectable_start_dates
+from servicekit.problems import refusing_invalid_cursors
 from servicekit.runtime import Runtime
 
 router = APIRouter(prefix="/api/v1/services", tags=["catalog"])
@@ -60,7 +61,7 @@ async def list_services(
     async def render() -> bytes:
         async with runtime.uow() as uow:
             assert isinstance(uow, CatalogUnitOfWork)
-            try:
+            with refusing_invalid_cursors(InvalidCursor):
                 page = await uow.services.lineup(
                     statuses=("published",),
                     category=category,
@@ -68,8 +69,6 @@ async def list_services(
                     limit=limit,
                     cursor=cursor,
                 )
-            except InvalidCursor:
-                raise invalid_cursor() from None
         body = ServicePage(
             items=[ServiceSummary.of(s) for s in page.items], next_cursor=page.next_cursor
         )
@@ -115,22 +114,33 @@ async def get_service_version(
 
 @router.get("/{service_id}/start-dates", response_model=StartDatesView)
 async def start_dates(
+    request: Request,
     runtime: RuntimeDep,
+    cache: CacheDep,
     now: ClockDep,
     service_id: uuid.UUID,
-    response: Response,
     months: Annotated[int, Query(ge=1, le=MAX_MONTHS)] = DEFAULT_MONTHS,
-) -> StartDatesView:
+) -> Response:
     """The selectable start dates of a published service (R17), earliest first."""
-    snapshot = await _visible_service(runtime, service_id)
-    if snapshot.status != "published":
-        raise service_not_found(service_id)
-    calendar = selectable_start_dates(now(), snapshot.lead_time_business_days, months)
-    # The answer turns over at the 13:00 cut-off; never reuse it unrevalidated.
-    response.headers["Cache-Control"] = "no-cache"
-    return StartDatesView(
-        earliest=calendar.earliest,
-        dates=list(calendar.dates),
-        cutoff=calendar.cutoff,
-        effective_order_date=calendar.effective_order_date,
-    )
+    moment = now()
+    # The calendar depends on the moment only through its effective order date (the
+    # day, moved on at the 13:00 cut-off): the cached answer is keyed by that date, and
+    # a service change reaches it through the cache's generation like every read.
+    order_date = effective_order_date(moment)
+
+    async def render() -> bytes:
+        snapshot = await _visible_service(runtime, service_id)
+        if snapshot.status != "published":
+            raise service_not_found(service_id)
+        calendar = selectable_start_dates(moment, snapshot.lead_time_business_days, months)
+        view = StartDatesView(
+            earliest=calendar.earliest,
+            dates=list(calendar.dates),
+            cutoff=calendar.cutoff,
+            effective_order_date=calendar.effective_order_date,
+        )
+        return view.model_dump_json().encode()
+
+    name = f"start-dates:{service_id}:{months}:{order_date.isoformat()}"
+    # The answer turns over at the cut-off: clients revalidate every time (ETag, 304).
+    return await cached_answer(request, cache, name, render, cache_control="no-cache")
