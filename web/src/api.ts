@@ -125,6 +125,11 @@ export async function api<T = any>(path: string, options: Options = {}): Promise
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/** POSTs ``body`` (if any) to ``path``; the JSON answer. */
+export function post<T = any>(path: string, body?: unknown): Promise<T> {
+  return api<T>(path, { method: "POST", body });
+}
+
 export type LoginAnswer =
   | { access_token: string }
   | {
@@ -135,18 +140,15 @@ export type LoginAnswer =
 
 /** Password login; a member's session starts at once, an operator's after TOTP. */
 export async function login(loginId: string, password: string): Promise<LoginAnswer> {
-  const answer = await api<LoginAnswer>("/api/v1/auth/login", {
-    method: "POST",
-    body: { login_id: loginId, password },
-  });
+  const answer = await post<LoginAnswer>("/api/v1/auth/login", { login_id: loginId, password });
   if ("access_token" in answer) startSession(answer.access_token);
   return answer;
 }
 
 export async function loginTotp(challengeToken: string, code: string): Promise<void> {
-  const answer = await api<{ access_token: string }>("/api/v1/auth/login/totp", {
-    method: "POST",
-    body: { challenge_token: challengeToken, code },
+  const answer = await post<{ access_token: string }>("/api/v1/auth/login/totp", {
+    challenge_token: challengeToken,
+    code,
   });
   startSession(answer.access_token);
 }

@@ -467,14 +467,19 @@ export function dateTime(iso: string): string {
   });
 }
 
-/** A function a maintenance window can hold (a service), in words. */
-export function functionLabel(code: string): string {
-  const key = {
-    identity: "fnIdentity",
-    catalog: "fnCatalog",
-    ordering: "fnOrdering",
-    billing: "fnBilling",
-    notification: "fnNotification",
-  }[code] as MessageKey | undefined;
-  return key ? t(key) : code;
+/** Codes in words: each code's label from ``keys``; any other code reads as ``fallback``, or as itself. */
+export function labels(keys: Record<string, MessageKey>, fallback?: MessageKey): (code: string) => string {
+  return (code) => {
+    const key = Object.hasOwn(keys, code) ? keys[code] : fallback;
+    return key ? t(key) : code;
+  };
 }
+
+/** A function a maintenance window can hold (a service), in words. */
+export const functionLabel = labels({
+  identity: "fnIdentity",
+  catalog: "fnCatalog",
+  ordering: "fnOrdering",
+  billing: "fnBilling",
+  notification: "fnNotification",
+});

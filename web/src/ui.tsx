@@ -1,7 +1,8 @@
-// Small building blocks shared by the pages.
+// Small building blocks shared by the pages: the API's refusals, loading and
+// submitting states, and the buttons of a row's actions.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError } from "./api";
+import { api, ApiError } from "./api";
 import { t } from "./i18n";
 
 /** An API refusal in the API's own words: its detail, then each field's message. */
@@ -32,8 +33,8 @@ export function ProblemView({ error }: { error: unknown }) {
   );
 }
 
-type Loaded<T> = { data: T | null; error: unknown; reload: () => void };
-
+/** What ``useLoad`` holds: the answer once it came, the refusal if one did, and how to ask again. */
+export type Loaded<T> = { data: T | null; error: unknown; reload: () => void };
 /** Loads ``load()`` once per ``deps`` change; ``reload`` asks again. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Loaded<T> {
   const [data, setData] = useState<T | null>(null);
@@ -53,13 +54,17 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []): Loaded
   return { data, error, reload: () => setRound((n) => n + 1) };
 }
 
-/** Runs ``action`` with an error and a success state for one form. */
-export function useSubmit<T>(action: () => Promise<T>, done?: (answer: T) => void) {
+/** The API's answer at ``path``, loaded again whenever the path changes. */
+export function useApi<T>(path: string): Loaded<T> {
+  return useLoad(() => api<T>(path), [path]);
+}
+
+/** Runs one call at a time, with its error, success and busy state. */
+function useRunner() {
   const [error, setError] = useState<unknown>(null);
   const [ok, setOk] = useState(false);
   const [busy, setBusy] = useState(false);
-  const submit = async (event?: Event) => {
-    event?.preventDefault();
+  const run = async <T,>(action: () => Promise<T>, done?: (answer: T) => void) => {
     setError(null);
     setOk(false);
     setBusy(true);
@@ -73,34 +78,54 @@ export function useSubmit<T>(action: () => Promise<T>, done?: (answer: T) => voi
       setBusy(false);
     }
   };
-  return { submit, error, ok, busy };
+  return { run, error, ok, busy };
+}
+
+/** Runs ``action`` with an error and a success state for one form. */
+export function useSubmit<T>(action: () => Promise<T>, done?: (answer: T) => void) {
+  const { run, ...state } = useRunner();
+  const submit = (event?: Event) => {
+    event?.preventDefault();
+    return run(action, done);
+  };
+  return { submit, ...state };
+}
+
+/** A row's actions: ``run(call)`` makes one call, then ``done``; they share one error. */
+export function useActions(done?: () => void) {
+  const { run, error, busy } = useRunner();
+  return { run: (action: () => Promise<unknown>) => run(action, done), error, busy };
+}
+
+/** A button of a row's actions (``secondary`` for all but the main one). */
+export function ActionButton(props: {
+  onClick: () => void;
+  secondary?: boolean;
+  disabled?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <button
+      type="button"
+      class={props.secondary ? "secondary" : undefined}
+      onClick={() => props.onClick()}
+      disabled={props.disabled}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** A form's success message, shown once ``shown`` is true. */
+export function Success({ shown, children }: { shown: boolean; children: ComponentChildren }) {
+  return shown ? (
+    <p role="status" class="success">
+      {children}
+    </p>
+  ) : null;
 }
 
 export function Loading({ error, children }: { error?: unknown; children?: ComponentChildren }) {
   if (error) return <ProblemView error={error} />;
   return children ? <>{children}</> : <p aria-busy="true">{t("loading")}</p>;
-}
-
-/** A labelled form row: the label names the control by id. */
-export function Field(props: {
-  id: string;
-  label: string;
-  hint?: string;
-  required?: boolean;
-  children: ComponentChildren;
-}) {
-  return (
-    <div class="field">
-      <label for={props.id}>
-        {props.label}
-        {props.required && <span class="req"> ({t("required")})</span>}
-      </label>
-      {props.children}
-      {props.hint && (
-        <small id={`${props.id}-hint`} class="hint">
-          {props.hint}
-        </small>
-      )}
-    </div>
-  );
 }

@@ -1,11 +1,15 @@
 // My Page's account screens: profile and contact-email change, password change,
 // identity documents with their review state, payment method and account-transfer
 // application, and the withdrawal request (with what blocks it when refused).
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { api } from "../api";
-import { dateTime, loc, t, type Localized } from "../i18n";
+import { api, post } from "../api";
+import { dateTime, labels, loc, t, type Localized } from "../i18n";
 import { Link } from "../router";
-import { Field, Loading, ProblemView, useLoad, useSubmit } from "../ui";
+import { Checkbox, choices, Field, InputField, LANGUAGE_OPTIONS, SelectField, useForm } from "../forms";
+import { ListTable, Terms, type List } from "../lists";
+import { Loading, ProblemView, Success, useApi, useLoad, useSubmit } from "../ui";
+import { CURRENT_PASSWORD, EMAIL, newPassword } from "./auth";
 
 export type Me = {
   id: string;
@@ -25,7 +29,18 @@ export type Me = {
   status: string;
 };
 
-const value = (event: Event) => (event.target as HTMLInputElement).value;
+/** A screen of My Page: its title, and the way back. */
+function AccountScreen({ title, children }: { title: string; children: ComponentChildren }) {
+  return (
+    <>
+      <h2>{title}</h2>
+      <p>
+        <Link href="/me">{t("backToMyPage")}</Link>
+      </p>
+      {children}
+    </>
+  );
+}
 
 const PROFILE_FIELDS = [
   ["name", "name", "name"],
@@ -37,8 +52,9 @@ const PROFILE_FIELDS = [
 ] as const;
 
 function ProfileForm({ me, saved }: { me: Me; saved: (me: Me) => void }) {
-  const [form, setForm] = useState<Record<string, string>>(
+  const { form, bind } = useForm<Record<string, string>>(
     Object.fromEntries(PROFILE_FIELDS.map(([name]) => [name, me[name] ?? ""])),
+    "profile-",
   );
   const [language, setLanguage] = useState(me.language);
   const { submit, error, ok } = useSubmit(() => {
@@ -57,28 +73,23 @@ function ProfileForm({ me, saved }: { me: Me; saved: (me: Me) => void }) {
         {t("loginId")}: <strong>{me.login_id}</strong> <small class="hint">({t("loginIdFixed")})</small>
       </p>
       {PROFILE_FIELDS.map(([name, label, autocomplete]) => (
-        <Field key={name} id={`profile-${name}`} label={t(label)} required={name !== "department"}>
-          <input
-            id={`profile-${name}`}
-            autocomplete={autocomplete}
-            required={name !== "department"}
-            value={form[name]}
-            onInput={(e) => setForm((old) => ({ ...old, [name]: value(e) }))}
-          />
-        </Field>
+        <InputField
+          key={name}
+          label={t(label)}
+          autocomplete={autocomplete}
+          required={name !== "department"}
+          {...bind(name)}
+        />
       ))}
-      <Field id="profile-language" label={t("mailLanguage")}>
-        <select id="profile-language" value={language} onChange={(e) => setLanguage(value(e) as "ja" | "en")}>
-          <option value="ja">日本語</option>
-          <option value="en">English</option>
-        </select>
-      </Field>
+      <SelectField
+        id="profile-language"
+        label={t("mailLanguage")}
+        options={LANGUAGE_OPTIONS}
+        value={language}
+        set={(code) => setLanguage(code as Me["language"])}
+      />
       <ProblemView error={error} />
-      {ok && (
-        <p role="status" class="success">
-          {t("saved")}
-        </p>
-      )}
+      <Success shown={ok}>{t("saved")}</Success>
       <button type="submit">{t("save")}</button>
     </form>
   );
@@ -99,30 +110,20 @@ function ContactEmailForm({ me, saved }: { me: Me; saved: (me: Me) => void }) {
       {me.pending_contact_email && (
         <p class="pending-email">{t("pendingContactEmail", { email: me.pending_contact_email })}</p>
       )}
-      <Field id="new-contact-email" label={t("newContactEmail")} required>
-        <input id="new-contact-email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(value(e))} />
-      </Field>
+      <InputField id="new-contact-email" label={t("newContactEmail")} required {...EMAIL} value={email} set={setEmail} />
       <ProblemView error={error} />
-      {ok && (
-        <p role="status" class="success">
-          {t("contactEmailSent")}
-        </p>
-      )}
+      <Success shown={ok}>{t("contactEmailSent")}</Success>
       <button type="submit">{t("sendConfirmation")}</button>
     </form>
   );
 }
 
 export function ProfilePage() {
-  const me = useLoad(() => api<Me>("/api/v1/me"));
+  const me = useApi<Me>("/api/v1/me");
   const [current, setCurrent] = useState<Me | null>(null);
   const shown = current ?? me.data;
   return (
-    <>
-      <h2>{t("profileEdit")}</h2>
-      <p>
-        <Link href="/me">{t("backToMyPage")}</Link>
-      </p>
+    <AccountScreen title={t("profileEdit")}>
       <Loading error={me.error}>
         {shown && (
           <div class="stack">
@@ -131,55 +132,27 @@ export function ProfilePage() {
           </div>
         )}
       </Loading>
-    </>
+    </AccountScreen>
   );
 }
 
 export function PasswordPage() {
-  const [current, setCurrentPassword] = useState("");
+  const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const { submit, error, ok } = useSubmit(
-    () =>
-      api("/api/v1/me/password", {
-        method: "POST",
-        body: { current_password: current, new_password: next },
-      }),
+    () => post("/api/v1/me/password", { current_password: current, new_password: next }),
     () => {
-      setCurrentPassword("");
+      setCurrent("");
       setNext("");
     },
   );
   return (
     <form class="form" onSubmit={submit} aria-labelledby="password-heading">
       <h2 id="password-heading">{t("passwordChange")}</h2>
-      <Field id="current-password" label={t("currentPassword")} required>
-        <input
-          id="current-password"
-          type="password"
-          autocomplete="current-password"
-          required
-          value={current}
-          onInput={(e) => setCurrentPassword(value(e))}
-        />
-      </Field>
-      <Field id="new-password" label={t("newPassword")} hint={t("passwordHint")} required>
-        <input
-          id="new-password"
-          type="password"
-          autocomplete="new-password"
-          minLength={12}
-          required
-          aria-describedby="new-password-hint"
-          value={next}
-          onInput={(e) => setNext(value(e))}
-        />
-      </Field>
+      <InputField id="current-password" label={t("currentPassword")} required {...CURRENT_PASSWORD} value={current} set={setCurrent} />
+      <InputField id="new-password" label={t("newPassword")} required {...newPassword()} value={next} set={setNext} />
       <ProblemView error={error} />
-      {ok && (
-        <p role="status" class="success">
-          {t("passwordChanged")}
-        </p>
-      )}
+      <Success shown={ok}>{t("passwordChanged")}</Success>
       <button type="submit">{t("save")}</button>
       <p>
         <Link href="/me">{t("backToMyPage")}</Link>
@@ -200,25 +173,18 @@ type IdentityDocument = {
 
 export const DOCUMENT_TYPES = ["drivers_license", "my_number_card_front", "passport", "residence_card", "other"] as const;
 
-export function documentTypeLabel(code: string): string {
-  const key = {
-    drivers_license: "docDriversLicense",
-    my_number_card_front: "docMyNumberFront",
-    passport: "docPassport",
-    residence_card: "docResidenceCard",
-    other: "docOther",
-  }[code] as Parameters<typeof t>[0] | undefined;
-  return key ? t(key) : code;
-}
+export const documentTypeLabel = labels({
+  drivers_license: "docDriversLicense",
+  my_number_card_front: "docMyNumberFront",
+  passport: "docPassport",
+  residence_card: "docResidenceCard",
+  other: "docOther",
+});
 
-export function reviewLabel(status: string): string {
-  return status === "approved" ? t("reviewApproved") : status === "rejected" ? t("reviewRejected") : t("reviewPending");
-}
+export const reviewLabel = labels({ approved: "reviewApproved", rejected: "reviewRejected" }, "reviewPending");
 
 export function DocumentsPage() {
-  const docs = useLoad(() =>
-    api<{ items: IdentityDocument[]; warning: Localized }>("/api/v1/me/identity-documents"),
-  );
+  const docs = useApi<List<IdentityDocument> & { warning: Localized }>("/api/v1/me/identity-documents");
   const [kind, setKind] = useState<string>("drivers_license");
   const [file, setFile] = useState<File | null>(null);
   const { submit, error, ok } = useSubmit(
@@ -226,63 +192,43 @@ export function DocumentsPage() {
       const form = new FormData();
       form.append("document_type", kind);
       if (file) form.append("file", file);
-      return api("/api/v1/me/identity-documents", { method: "POST", body: form });
+      return post("/api/v1/me/identity-documents", form);
     },
     () => docs.reload(),
   );
   return (
-    <>
-      <h2>{t("identityDocuments")}</h2>
-      <p>
-        <Link href="/me">{t("backToMyPage")}</Link>
-      </p>
+    <AccountScreen title={t("identityDocuments")}>
       <p>{t("documentsIntro")}</p>
       <p class="problem warning" role="note">
         {docs.data ? loc(docs.data.warning) : t("myNumberWarning")}
       </p>
       <section aria-labelledby="documents-heading">
         <h3 id="documents-heading">{t("reviewState")}</h3>
-        <Loading error={docs.error}>
-          {docs.data &&
-            (docs.data.items.length ? (
-              <div class="scroll">
-                <table class="documents">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("uploadedAt")}</th>
-                      <th scope="col">{t("documentType")}</th>
-                      <th scope="col">{t("status")}</th>
-                      <th scope="col">{t("reason")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {docs.data.items.map((doc) => (
-                      <tr key={doc.id} data-document-id={doc.id}>
-                        <td>{dateTime(doc.uploaded_at)}</td>
-                        <td>{documentTypeLabel(doc.document_type)}</td>
-                        <td class="review-state">{reviewLabel(doc.status)}</td>
-                        <td>{doc.reason ?? ""}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            ) : (
-              <p>{t("noDocuments")}</p>
-            ))}
-        </Loading>
+        <ListTable
+          list={docs}
+          class="documents"
+          columns={[t("uploadedAt"), t("documentType"), t("status"), t("reason")]}
+          row={(doc) => (
+            <tr key={doc.id} data-document-id={doc.id}>
+              <td>{dateTime(doc.uploaded_at)}</td>
+              <td>{documentTypeLabel(doc.document_type)}</td>
+              <td class="review-state">{reviewLabel(doc.status)}</td>
+              <td>{doc.reason ?? ""}</td>
+            </tr>
+          )}
+          empty={<p>{t("noDocuments")}</p>}
+        />
       </section>
       <form class="form" onSubmit={submit} aria-labelledby="upload-heading">
         <h3 id="upload-heading">{t("uploadDocument")}</h3>
-        <Field id="document-type" label={t("documentType")} required>
-          <select id="document-type" value={kind} onChange={(e) => setKind(value(e))}>
-            {DOCUMENT_TYPES.map((code) => (
-              <option key={code} value={code}>
-                {documentTypeLabel(code)}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          id="document-type"
+          label={t("documentType")}
+          required
+          options={choices(DOCUMENT_TYPES, documentTypeLabel)}
+          value={kind}
+          set={setKind}
+        />
         <Field id="document-file" label={t("documentFile")} hint={t("documentFileHint")} required>
           <input
             id="document-file"
@@ -294,14 +240,10 @@ export function DocumentsPage() {
           />
         </Field>
         <ProblemView error={error} />
-        {ok && (
-          <p role="status" class="success">
-            {t("documentUploaded")}
-          </p>
-        )}
+        <Success shown={ok}>{t("documentUploaded")}</Success>
         <button type="submit">{t("upload")}</button>
       </form>
-    </>
+    </AccountScreen>
   );
 }
 
@@ -324,74 +266,55 @@ type Account = {
   account_transfer: Transfer | null;
 };
 
-export function transferLabel(status: string): string {
-  return status === "completed"
-    ? t("transferCompleted")
-    : status === "rejected"
-      ? t("transferRejected")
-      : t("transferApplied");
+export const transferLabel = labels(
+  { completed: "transferCompleted", rejected: "transferRejected" },
+  "transferApplied",
+);
+
+/** The bank account of a transfer application, its number masked. */
+export function bankAccountText(transfer: Pick<Transfer, "bank_code" | "branch_code" | "account_number_masked"> & {
+  account_type: string;
+}): string {
+  const kind = transfer.account_type === "ordinary" ? t("ordinary") : t("current");
+  return `${transfer.bank_code}-${transfer.branch_code} ${kind} ${transfer.account_number_masked}`;
+}
+
+/** The props of a field of exactly ``n`` digits (bank, branch and account numbers). */
+function digits(n: number) {
+  return { inputMode: "numeric", pattern: `\\d{${n}}`, maxLength: n, hint: t("digits", { n }) } as const;
 }
 
 export function PaymentPage() {
-  const account = useLoad(() => api<Account>("/api/v1/billing/account"));
-  const [form, setForm] = useState<Record<string, string>>({ account_type: "ordinary" });
-  const bind = (name: string) => ({
-    id: `transfer-${name}`,
-    value: form[name] ?? "",
-    onInput: (e: Event) => setForm((old) => ({ ...old, [name]: value(e) })),
-  });
+  const account = useApi<Account>("/api/v1/billing/account");
+  const { form, bind } = useForm<Record<string, string>>({ account_type: "ordinary" }, "transfer-");
   const { submit, error, ok } = useSubmit(
-    () => api("/api/v1/billing/account-transfer", { method: "POST", body: form }),
+    () => post("/api/v1/billing/account-transfer", form),
     () => account.reload(),
   );
   const transfer = account.data?.account_transfer;
   return (
-    <>
-      <h2>{t("paymentMethod")}</h2>
-      <p>
-        <Link href="/me">{t("backToMyPage")}</Link>
-      </p>
+    <AccountScreen title={t("paymentMethod")}>
       <Loading error={account.error}>
         {account.data && (
-          <dl class="rules payment">
-            <div>
-              <dt>{t("paymentMethod")}</dt>
-              <dd class="payment-method">
-                {account.data.payment_method === "account_transfer" ? t("accountTransfer") : t("payByInvoice")}
-              </dd>
-            </div>
-            {transfer && (
-              <>
-                <div>
-                  <dt>{t("transferApplication")}</dt>
-                  <dd class="transfer-state">{transferLabel(transfer.status)}</dd>
-                </div>
-                <div>
-                  <dt>{t("bankAccount")}</dt>
-                  <dd>
-                    {transfer.bank_code}-{transfer.branch_code}{" "}
-                    {transfer.account_type === "ordinary" ? t("ordinary") : t("current")} {transfer.account_number_masked}
-                  </dd>
-                </div>
-                <div>
-                  <dt>{t("appliedAt")}</dt>
-                  <dd>{dateTime(transfer.applied_at)}</dd>
-                </div>
-                {transfer.status === "applied" && (
-                  <div>
-                    <dt>{t("expectedCompletion")}</dt>
-                    <dd>{transfer.expected_completion_date}</dd>
-                  </div>
-                )}
-                {transfer.reason && (
-                  <div>
-                    <dt>{t("reason")}</dt>
-                    <dd>{transfer.reason}</dd>
-                  </div>
-                )}
-              </>
-            )}
-          </dl>
+          <Terms
+            class="rules payment"
+            rows={[
+              [
+                t("paymentMethod"),
+                account.data.payment_method === "account_transfer" ? t("accountTransfer") : t("payByInvoice"),
+                "payment-method",
+              ],
+              ...(transfer
+                ? [
+                    [t("transferApplication"), transferLabel(transfer.status), "transfer-state"] as const,
+                    [t("bankAccount"), bankAccountText(transfer)] as const,
+                    [t("appliedAt"), dateTime(transfer.applied_at)] as const,
+                    transfer.status === "applied" && ([t("expectedCompletion"), transfer.expected_completion_date] as const),
+                    transfer.reason ? ([t("reason"), transfer.reason] as const) : null,
+                  ]
+                : []),
+            ]}
+          />
         )}
       </Loading>
       <p class="hint">{t("noCards")}</p>
@@ -399,38 +322,31 @@ export function PaymentPage() {
         <form class="form" onSubmit={submit} aria-labelledby="transfer-heading">
           <h3 id="transfer-heading">{t("applyTransfer")}</h3>
           <p class="hint">{t("transferNote")}</p>
-          <Field id="transfer-bank_code" label={t("bankCode")} hint={t("digits", { n: 4 })} required>
-            <input inputMode="numeric" pattern="\d{4}" maxLength={4} required aria-describedby="transfer-bank_code-hint" {...bind("bank_code")} />
-          </Field>
-          <Field id="transfer-branch_code" label={t("branchCode")} hint={t("digits", { n: 3 })} required>
-            <input inputMode="numeric" pattern="\d{3}" maxLength={3} required aria-describedby="transfer-branch_code-hint" {...bind("branch_code")} />
-          </Field>
-          <Field id="transfer-account_type" label={t("accountType")} required>
-            <select
-              id="transfer-account_type"
-              value={form.account_type}
-              onChange={(e) => setForm((old) => ({ ...old, account_type: value(e) }))}
-            >
-              <option value="ordinary">{t("ordinary")}</option>
-              <option value="current">{t("current")}</option>
-            </select>
-          </Field>
-          <Field id="transfer-account_number" label={t("accountNumber")} hint={t("digits", { n: 7 })} required>
-            <input inputMode="numeric" pattern="\d{7}" maxLength={7} required aria-describedby="transfer-account_number-hint" {...bind("account_number")} />
-          </Field>
-          <Field id="transfer-holder_name_kana" label={t("holderKana")} hint={t("katakanaOnly")} required>
-            <input required maxLength={60} aria-describedby="transfer-holder_name_kana-hint" {...bind("holder_name_kana")} />
-          </Field>
+          <InputField label={t("bankCode")} required {...digits(4)} {...bind("bank_code")} />
+          <InputField label={t("branchCode")} required {...digits(3)} {...bind("branch_code")} />
+          <SelectField
+            label={t("accountType")}
+            required
+            options={[
+              ["ordinary", t("ordinary")],
+              ["current", t("current")],
+            ]}
+            {...bind("account_type")}
+          />
+          <InputField label={t("accountNumber")} required {...digits(7)} {...bind("account_number")} />
+          <InputField
+            label={t("holderKana")}
+            hint={t("katakanaOnly")}
+            required
+            maxLength={60}
+            {...bind("holder_name_kana")}
+          />
           <ProblemView error={error} />
           <button type="submit">{t("apply")}</button>
         </form>
       )}
-      {ok && (
-        <p role="status" class="success">
-          {t("transferSent")}
-        </p>
-      )}
-    </>
+      <Success shown={ok}>{t("transferSent")}</Success>
+    </AccountScreen>
   );
 }
 
@@ -485,17 +401,10 @@ export function WithdrawalPage() {
   );
   const [confirmed, setConfirmed] = useState(false);
   const [answer, setAnswer] = useState<Withdrawal | null>(null);
-  const { submit, error } = useSubmit(
-    () => api<Withdrawal>("/api/v1/me/withdrawal", { method: "POST" }),
-    setAnswer,
-  );
+  const { submit, error } = useSubmit(() => post<Withdrawal>("/api/v1/me/withdrawal"), setAnswer);
   const shown = answer ?? latest.data;
   return (
-    <>
-      <h2>{t("withdrawal")}</h2>
-      <p>
-        <Link href="/me">{t("backToMyPage")}</Link>
-      </p>
+    <AccountScreen title={t("withdrawal")}>
       <p>{t("withdrawalIntro")}</p>
       <Loading error={latest.error}>
         {shown && (
@@ -511,21 +420,15 @@ export function WithdrawalPage() {
       {shown?.status !== "pending" && shown?.status !== "withdrawn" && (
         <form class="form" onSubmit={submit} aria-labelledby="withdrawal-form-heading">
           <h3 id="withdrawal-form-heading">{t("withdrawalRequest")}</h3>
-          <label class="choice">
-            <input
-              type="checkbox"
-              id="withdrawal-confirm"
-              checked={confirmed}
-              onChange={(e) => setConfirmed((e.target as HTMLInputElement).checked)}
-            />
+          <Checkbox id="withdrawal-confirm" checked={confirmed} set={setConfirmed}>
             {t("withdrawalConfirm")}
-          </label>
+          </Checkbox>
           <ProblemView error={error} />
           <button type="submit" disabled={!confirmed}>
             {t("withdrawalSubmit")}
           </button>
         </form>
       )}
-    </>
+    </AccountScreen>
   );
 }

@@ -1,49 +1,38 @@
-// Membership pages: registration, the verification link's page, login (with the
-// operators' TOTP step), password reset and the contact-email change link.
+import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, login, loginTotp } from "../api";
+import { login, loginTotp, post } from "../api";
 import { checkCorporateNumber } from "../corporate-number";
 import { t } from "../i18n";
 import { Link, navigate, queryParam } from "../router";
-import { Field, ProblemView } from "../ui";
+import { Checkbox, InputField, useForm } from "../forms";
+import { ProblemView, useSubmit } from "../ui";
 
 type Form = Record<string, string>;
 
-function useForm(initial: Form) {
-  const [form, setForm] = useState<Form>(initial);
-  const bind = (name: string) => ({
-    id: name,
-    name,
-    value: form[name] ?? "",
-    onInput: (event: Event) =>
-      setForm((old) => ({ ...old, [name]: (event.target as HTMLInputElement).value })),
-  });
-  return { form, bind };
+/** An email field, as browsers and password managers recognise it. */
+export const EMAIL = { type: "email", autocomplete: "email" } as const;
+
+/** The field of the password in use. */
+export const CURRENT_PASSWORD = { type: "password", autocomplete: "current-password" } as const;
+
+/** The field of a new password: the identity service's minimum length, and the hint that says so. */
+export function newPassword() {
+  return { type: "password", autocomplete: "new-password", minLength: 12, hint: t("passwordHint") } as const;
 }
 
 export function RegisterPage() {
-  const { form, bind } = useForm({ entity_type: "corporation" });
+  const { form, set, bind } = useForm<Form>({ entity_type: "corporation" });
   const [accept, setAccept] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
   const corporation = form.entity_type === "corporation";
   const cn = form.corporate_number ?? "";
   const cnState = cn ? checkCorporateNumber(cn) : null;
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
+  const { submit, error, ok } = useSubmit(() => {
     const body: Record<string, unknown> = { ...form, accept_privacy_policy: accept };
     if (!corporation) delete body.corporate_number;
-    try {
-      await api("/api/v1/auth/register", { method: "POST", body });
-      setDone(true);
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+    return post("/api/v1/auth/register", body);
+  });
 
-  if (done) return <p role="status">{t("registered")}</p>;
+  if (ok) return <p role="status">{t("registered")}</p>;
   return (
     <form onSubmit={submit} class="form" aria-labelledby="register-heading">
       <h2 id="register-heading">{t("registerTitle")}</h2>
@@ -56,64 +45,37 @@ export function RegisterPage() {
               name="entity_type"
               value={value}
               checked={form.entity_type === value}
-              onChange={() => bind("entity_type").onInput({ target: { value } } as any)}
+              onChange={() => set("entity_type", value)}
             />
             {value === "corporation" ? t("corporation") : t("soleProprietor")}
           </label>
         ))}
       </fieldset>
-      <Field id="email" label={t("email")} required>
-        <input type="email" autocomplete="email" required {...bind("email")} />
-      </Field>
-      <Field id="password" label={t("password")} hint={t("passwordHint")} required>
-        <input
-          type="password"
-          autocomplete="new-password"
-          minLength={12}
-          required
-          aria-describedby="password-hint"
-          {...bind("password")}
-        />
-      </Field>
-      <Field id="name" label={t("name")} required>
-        <input autocomplete="name" required {...bind("name")} />
-      </Field>
-      <Field id="organization_name" label={t("organizationName")} required>
-        <input autocomplete="organization" required {...bind("organization_name")} />
-      </Field>
+      <InputField label={t("email")} required {...EMAIL} {...bind("email")} />
+      <InputField label={t("password")} required {...newPassword()} {...bind("password")} />
+      <InputField label={t("name")} autocomplete="name" required {...bind("name")} />
+      <InputField label={t("organizationName")} autocomplete="organization" required {...bind("organization_name")} />
       {corporation && (
-        <Field id="corporate_number" label={t("corporateNumber")} required>
-          <input
-            inputMode="numeric"
-            maxLength={13}
-            required
-            aria-describedby="corporate_number-check"
-            aria-invalid={cnState !== null && cnState !== "ok"}
-            {...bind("corporate_number")}
-          />
+        <InputField
+          label={t("corporateNumber")}
+          inputMode="numeric"
+          maxLength={13}
+          required
+          aria-describedby="corporate_number-check"
+          aria-invalid={cnState !== null && cnState !== "ok"}
+          {...bind("corporate_number")}
+        >
           <small id="corporate_number-check" class={`hint cn-${cnState ?? "empty"}`} aria-live="polite">
             {cnState === "ok" ? t("cnOk") : cnState === "length" ? t("cnLength") : cnState === "check" ? t("cnCheck") : ""}
           </small>
-        </Field>
+        </InputField>
       )}
-      <Field id="postal_code" label={t("postalCode")} required>
-        <input autocomplete="postal-code" placeholder="100-0001" required {...bind("postal_code")} />
-      </Field>
-      <Field id="address" label={t("address")} required>
-        <input autocomplete="street-address" required {...bind("address")} />
-      </Field>
-      <Field id="phone" label={t("phone")} required>
-        <input type="tel" autocomplete="tel" required {...bind("phone")} />
-      </Field>
-      <label class="choice">
-        <input
-          type="checkbox"
-          id="accept_privacy_policy"
-          checked={accept}
-          onChange={(event) => setAccept((event.target as HTMLInputElement).checked)}
-        />
+      <InputField label={t("postalCode")} autocomplete="postal-code" placeholder="100-0001" required {...bind("postal_code")} />
+      <InputField label={t("address")} autocomplete="street-address" required {...bind("address")} />
+      <InputField label={t("phone")} type="tel" autocomplete="tel" required {...bind("phone")} />
+      <Checkbox id="accept_privacy_policy" checked={accept} set={setAccept}>
         {t("acceptPrivacy")} (<Link href="/privacy">{t("navPrivacy")}</Link>)
-      </label>
+      </Checkbox>
       <ProblemView error={error} />
       <button type="submit">{t("submitRegister")}</button>
     </form>
@@ -127,7 +89,7 @@ function TokenLinkPage(props: { endpoint: string; title: string; success: string
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (!token) return;
-    api(props.endpoint, { method: "POST", body: { token } }).then(
+    post(props.endpoint, { token }).then(
       () => setState("done"),
       setError,
     );
@@ -159,28 +121,20 @@ export const EmailConfirmPage = () => (
 );
 
 export function LoginPage() {
-  const { form, bind } = useForm({});
+  const { form, bind } = useForm<Form>({});
   const [challenge, setChallenge] = useState<{ token: string; secret?: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const next = queryParam("next");
   const afterLogin = (ops: boolean) => navigate(next?.startsWith("/") ? next : ops ? "/ops" : "/me");
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      if (challenge) {
-        await loginTotp(challenge.token, form.code ?? "");
-        afterLogin(true);
-        return;
-      }
-      const answer = await login(form.login_id ?? "", form.password ?? "");
-      if ("access_token" in answer) afterLogin(false);
-      else setChallenge({ token: answer.challenge_token, secret: answer.totp_enrollment?.secret });
-    } catch (failure) {
-      setError(failure);
+  const { submit, error } = useSubmit(async () => {
+    if (challenge) {
+      await loginTotp(challenge.token, form.code ?? "");
+      afterLogin(true);
+      return;
     }
-  };
+    const answer = await login(form.login_id ?? "", form.password ?? "");
+    if ("access_token" in answer) afterLogin(false);
+    else setChallenge({ token: answer.challenge_token, secret: answer.totp_enrollment?.secret });
+  });
 
   return (
     <form onSubmit={submit} class="form" aria-labelledby="login-heading">
@@ -192,18 +146,19 @@ export function LoginPage() {
               {t("totpEnroll")} <code id="totp-secret">{challenge.secret}</code>
             </p>
           )}
-          <Field id="code" label={t("totpCode")} required>
-            <input inputMode="numeric" autocomplete="one-time-code" pattern="\d{6}" required {...bind("code")} />
-          </Field>
+          <InputField
+            label={t("totpCode")}
+            inputMode="numeric"
+            autocomplete="one-time-code"
+            pattern="\d{6}"
+            required
+            {...bind("code")}
+          />
         </>
       ) : (
         <>
-          <Field id="login_id" label={t("loginId")} required>
-            <input type="email" autocomplete="username" required {...bind("login_id")} />
-          </Field>
-          <Field id="password" label={t("password")} required>
-            <input type="password" autocomplete="current-password" required {...bind("password")} />
-          </Field>
+          <InputField label={t("loginId")} type="email" autocomplete="username" required {...bind("login_id")} />
+          <InputField label={t("password")} required {...CURRENT_PASSWORD} {...bind("password")} />
         </>
       )}
       <ProblemView error={error} />
@@ -217,69 +172,58 @@ export function LoginPage() {
   );
 }
 
-export function PasswordResetPage() {
-  const { form, bind } = useForm({});
-  const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    try {
-      await api("/api/v1/auth/password-reset", { method: "POST", body: { email: form.email } });
-      setSent(true);
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+/** A step of the password reset: its field, then what happened once ``action`` succeeded. */
+function ResetStep(props: {
+  action: () => Promise<unknown>;
+  done: ComponentChildren;
+  submitLabel: string;
+  children: ComponentChildren;
+}) {
+  const { submit, error, ok } = useSubmit(props.action);
   return (
     <form onSubmit={submit} class="form">
       <h2>{t("resetTitle")}</h2>
-      {sent ? (
-        <p role="status">{t("resetSent")}</p>
+      {ok ? (
+        <p role="status">{props.done}</p>
       ) : (
         <>
-          <Field id="email" label={t("email")} required>
-            <input type="email" autocomplete="email" required {...bind("email")} />
-          </Field>
+          {props.children}
           <ProblemView error={error} />
-          <button type="submit">{t("resetSubmit")}</button>
+          <button type="submit">{props.submitLabel}</button>
         </>
       )}
     </form>
   );
 }
 
-export function PasswordResetConfirmPage() {
-  const { form, bind } = useForm({});
-  const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    try {
-      await api("/api/v1/auth/password-reset/confirm", {
-        method: "POST",
-        body: { token: queryParam("token"), new_password: form.new_password },
-      });
-      setDone(true);
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+export function PasswordResetPage() {
+  const { form, bind } = useForm<Form>({});
   return (
-    <form onSubmit={submit} class="form">
-      <h2>{t("resetTitle")}</h2>
-      {done ? (
-        <p role="status">
-          {t("resetDone")} <Link href="/login">{t("navLogin")}</Link>
-        </p>
-      ) : (
+    <ResetStep
+      action={() => post("/api/v1/auth/password-reset", { email: form.email })}
+      done={t("resetSent")}
+      submitLabel={t("resetSubmit")}
+    >
+      <InputField label={t("email")} required {...EMAIL} {...bind("email")} />
+    </ResetStep>
+  );
+}
+
+export function PasswordResetConfirmPage() {
+  const { form, bind } = useForm<Form>({});
+  return (
+    <ResetStep
+      action={() =>
+        post("/api/v1/auth/password-reset/confirm", { token: queryParam("token"), new_password: form.new_password })
+      }
+      done={
         <>
-          <Field id="new_password" label={t("newPassword")} hint={t("passwordHint")} required>
-            <input type="password" autocomplete="new-password" minLength={12} required {...bind("new_password")} />
-          </Field>
-          <ProblemView error={error} />
-          <button type="submit">{t("save")}</button>
+          {t("resetDone")} <Link href="/login">{t("navLogin")}</Link>
         </>
-      )}
-    </form>
+      }
+      submitLabel={t("save")}
+    >
+      <InputField label={t("newPassword")} required {...newPassword()} {...bind("new_password")} />
+    </ResetStep>
   );
 }

@@ -1,10 +1,12 @@
 // My Page: profile, contracts, purchase history with each order's detail and
 // state history, invoices with the PDF download, and the inquiry form.
 import { useState } from "preact/hooks";
-import { api, raw } from "../api";
-import { dateTime, lang, loc, statusLabel, t, yen, type Localized } from "../i18n";
+import { api, post, raw } from "../api";
+import { dateTime, labels, lang, loc, statusLabel, t, yen, type Localized } from "../i18n";
 import { Link, navigate, queryParam } from "../router";
-import { Field, Loading, ProblemView, useLoad, useSubmit } from "../ui";
+import { choices, InputField, SelectField, TextAreaField, useForm } from "../forms";
+import { ListTable, Terms, type List, type Term } from "../lists";
+import { ActionButton, Loading, ProblemView, Success, useApi, useSubmit, type Loaded } from "../ui";
 import type { Me } from "./account";
 
 type Order = {
@@ -62,44 +64,36 @@ const MY_PAGE_LINKS = [
   ["/me/withdrawal", "withdrawal"],
 ] as const;
 
-function ContractsTable({ items }: { items: Contract[] }) {
-  if (!items.length) return <p>{t("noContracts")}</p>;
+function ContractsTable({ list }: { list: Loaded<List<Contract>> }) {
   return (
-    <div class="scroll">
-      <table class="contracts">
-        <thead>
-          <tr>
-            <th scope="col">{t("service")}</th>
-            <th scope="col">{t("plan")}</th>
-            <th scope="col">{t("quantity")}</th>
-            <th scope="col">{t("startedOn")}</th>
-            <th scope="col">{t("status")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((c) => (
-            <tr key={c.id} data-order-id={c.order_id} data-contract-id={c.id}>
-              <th scope="row">
-                <Link href={`/contracts/${c.id}`}>{loc(c.service_name)}</Link>
-              </th>
-              <td>{loc(c.plan_name)}</td>
-              <td>{c.quantity}</td>
-              <td>{c.start_date}</td>
-              <td>
-                {statusLabel(c.status)}
-                {c.end_date && ` (${t("endDate")} ${c.end_date})`}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ListTable
+      list={list}
+      class="contracts"
+      columns={[t("service"), t("plan"), t("quantity"), t("startedOn"), t("status")]}
+      row={(c) => (
+        <tr key={c.id} data-order-id={c.order_id} data-contract-id={c.id}>
+          <th scope="row">
+            <Link href={`/contracts/${c.id}`}>{loc(c.service_name)}</Link>
+          </th>
+          <td>{loc(c.plan_name)}</td>
+          <td>{c.quantity}</td>
+          <td>{c.start_date}</td>
+          <td>
+            {statusLabel(c.status)}
+            {c.end_date && ` (${t("endDate")} ${c.end_date})`}
+          </td>
+        </tr>
+      )}
+      empty={<p>{t("noContracts")}</p>}
+    />
   );
 }
 
+const useContracts = () => useApi<List<Contract>>("/api/v1/contracts?limit=100");
+
 export function MyPage() {
-  const me = useLoad(() => api<Me>("/api/v1/me"));
-  const contracts = useLoad(() => api<{ items: Contract[] }>("/api/v1/contracts?limit=100"));
+  const me = useApi<Me>("/api/v1/me");
+  const contracts = useContracts();
   return (
     <>
       <h2>{t("myPageTitle")}</h2>
@@ -114,44 +108,34 @@ export function MyPage() {
         <h3 id="profile-heading">{t("profile")}</h3>
         <Loading error={me.error}>
           {me.data && (
-            <dl class="rules">
-              <div>
-                <dt>{t("organizationName")}</dt>
-                <dd>{me.data.organization_name}</dd>
-              </div>
-              <div>
-                <dt>{t("name")}</dt>
-                <dd>{me.data.name}</dd>
-              </div>
-              <div>
-                <dt>{t("entityType")}</dt>
-                <dd>{me.data.entity_type === "corporation" ? t("corporation") : t("soleProprietor")}</dd>
-              </div>
-              <div>
-                <dt>{t("email")}</dt>
-                <dd>{me.data.contact_email}</dd>
-              </div>
-            </dl>
+            <Terms
+              rows={[
+                [t("organizationName"), me.data.organization_name],
+                [t("name"), me.data.name],
+                [t("entityType"), me.data.entity_type === "corporation" ? t("corporation") : t("soleProprietor")],
+                [t("email"), me.data.contact_email],
+              ]}
+            />
           )}
         </Loading>
       </section>
       <section aria-labelledby="contracts-heading">
         <h3 id="contracts-heading">{t("contracts")}</h3>
-        <Loading error={contracts.error}>{contracts.data && <ContractsTable items={contracts.data.items} />}</Loading>
+        <ContractsTable list={contracts} />
       </section>
     </>
   );
 }
 
 export function ContractsPage() {
-  const contracts = useLoad(() => api<{ items: Contract[] }>("/api/v1/contracts?limit=100"));
+  const contracts = useContracts();
   return (
     <section aria-labelledby="contracts-page-heading">
       <h2 id="contracts-page-heading">{t("contracts")}</h2>
       <p>
         <Link href="/me">{t("backToMyPage")}</Link>
       </p>
-      <Loading error={contracts.error}>{contracts.data && <ContractsTable items={contracts.data.items} />}</Loading>
+      <ContractsTable list={contracts} />
     </section>
   );
 }
@@ -175,11 +159,7 @@ function Cancellation({ contract, changed }: { contract: Contract; changed: () =
     setQuote,
   );
   const cancel = useSubmit(
-    () =>
-      api(`/api/v1/contracts/${contract.id}/cancel`, {
-        method: "POST",
-        body: { end_date: quote?.end_date },
-      }),
+    () => post(`/api/v1/contracts/${contract.id}/cancel`, { end_date: quote?.end_date }),
     () => {
       setQuote(null);
       changed();
@@ -188,25 +168,20 @@ function Cancellation({ contract, changed }: { contract: Contract; changed: () =
   return (
     <section aria-labelledby="cancel-heading" class="form">
       <h3 id="cancel-heading">{t("cancellation")}</h3>
-      {cancel.ok && (
-        <p role="status" class="success">
-          {t("cancelled")}
-        </p>
-      )}
+      <Success shown={cancel.ok}>{t("cancelled")}</Success>
       {contract.status === "active" && (
         <form onSubmit={asked.submit}>
-          <Field id="cancel-end-date" label={t("cancelEndDate")} hint={t("cancelEndDateHint")}>
-            <input
-              id="cancel-end-date"
-              type="date"
-              aria-describedby="cancel-end-date-hint"
-              value={endDate}
-              onInput={(e) => {
-                setEndDate((e.target as HTMLInputElement).value);
-                setQuote(null);
-              }}
-            />
-          </Field>
+          <InputField
+            id="cancel-end-date"
+            label={t("cancelEndDate")}
+            hint={t("cancelEndDateHint")}
+            type="date"
+            value={endDate}
+            set={(date) => {
+              setEndDate(date);
+              setQuote(null);
+            }}
+          />
           <ProblemView error={asked.error} />
           <button type="submit" class="secondary">
             {t("quoteFee")}
@@ -215,23 +190,19 @@ function Cancellation({ contract, changed }: { contract: Contract; changed: () =
       )}
       {quote && (
         <div class="quote" aria-live="polite">
-          <dl class="rules">
-            <div>
-              <dt>{t("endDate")}</dt>
-              <dd class="quote-end-date">{quote.end_date}</dd>
-            </div>
-            <div>
-              <dt>{t("earlyTermination")}</dt>
-              <dd class="quote-fee">{yen(quote.early_termination_fee)}</dd>
-            </div>
-          </dl>
+          <Terms
+            rows={[
+              [t("endDate"), quote.end_date, "quote-end-date"],
+              [t("earlyTermination"), yen(quote.early_termination_fee), "quote-fee"],
+            ]}
+          />
           {quote.cancellable_on_site ? (
             <>
               <ProblemView error={cancel.error} />
               <div class="actions">
-                <button type="button" onClick={() => cancel.submit()} disabled={cancel.busy}>
+                <ActionButton onClick={() => cancel.submit()} disabled={cancel.busy}>
                   {t("confirmCancel")}
-                </button>
+                </ActionButton>
               </div>
             </>
           ) : (
@@ -253,9 +224,9 @@ function Cancellation({ contract, changed }: { contract: Contract; changed: () =
 }
 
 export function ContractPage({ id }: { id: string }) {
-  const { data: contract, error, reload } = useLoad(() => api<Contract>(`/api/v1/contracts/${id}`), [id]);
+  const { data: contract, error, reload } = useApi<Contract>(`/api/v1/contracts/${id}`);
   if (!contract) return <Loading error={error} />;
-  const rows: [string, string][] = [
+  const rows: Term[] = [
     [t("service"), loc(contract.service_name)],
     [t("plan"), loc(contract.plan_name)],
     [t("quantity"), String(contract.quantity)],
@@ -272,92 +243,58 @@ export function ContractPage({ id }: { id: string }) {
       <p>
         <Link href="/contracts">{t("contracts")}</Link> · <Link href={`/orders/${contract.order_id}`}>{t("orderDetail")}</Link>
       </p>
-      <dl class="rules contract">
-        {rows.map(([term, text]) => (
-          <div key={term}>
-            <dt>{term}</dt>
-            <dd>{text}</dd>
-          </div>
-        ))}
-      </dl>
+      <Terms class="rules contract" rows={rows} />
       <Cancellation contract={contract} changed={reload} />
     </article>
   );
 }
 
 export function OrdersPage() {
-  const { data, error } = useLoad(() => api<{ items: Order[] }>("/api/v1/orders?limit=100"));
+  const orders = useApi<List<Order>>("/api/v1/orders?limit=100");
   return (
     <section aria-labelledby="orders-heading">
       <h2 id="orders-heading">{t("orders")}</h2>
-      <Loading error={error}>
-        {data &&
-          (data.items.length ? (
-            <div class="scroll">
-            <table class="orders">
-              <thead>
-                <tr>
-                  <th scope="col">{t("orderedAt")}</th>
-                  <th scope="col">{t("service")}</th>
-                  <th scope="col">{t("quantity")}</th>
-                  <th scope="col">{t("plannedStart")}</th>
-                  <th scope="col">{t("status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((order) => (
-                  <tr key={order.id} data-order-id={order.id}>
-                    <td>{dateTime(order.created_at)}</td>
-                    <th scope="row">
-                      <Link href={`/orders/${order.id}`}>{loc(order.service_name)}</Link>
-                    </th>
-                    <td>{order.quantity}</td>
-                    <td>{order.planned_start_date}</td>
-                    <td>{statusLabel(order.status)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            </div>
-          ) : (
-            <p>{t("noOrders")}</p>
-          ))}
-      </Loading>
+      <ListTable
+        list={orders}
+        class="orders"
+        columns={[t("orderedAt"), t("service"), t("quantity"), t("plannedStart"), t("status")]}
+        row={(order) => (
+          <tr key={order.id} data-order-id={order.id}>
+            <td>{dateTime(order.created_at)}</td>
+            <th scope="row">
+              <Link href={`/orders/${order.id}`}>{loc(order.service_name)}</Link>
+            </th>
+            <td>{order.quantity}</td>
+            <td>{order.planned_start_date}</td>
+            <td>{statusLabel(order.status)}</td>
+          </tr>
+        )}
+        empty={<p>{t("noOrders")}</p>}
+      />
     </section>
   );
 }
 
 export function OrderDetailPage({ id }: { id: string }) {
-  const { data: order, error } = useLoad(() => api<Order>(`/api/v1/orders/${id}`), [id]);
+  const { data: order, error } = useApi<Order>(`/api/v1/orders/${id}`);
   if (!order) return <Loading error={error} />;
   return (
     <article aria-labelledby="order-detail-heading">
-      {queryParam("placed") && (
-        <p role="status" class="success">
-          {t("orderPlaced")}
-        </p>
-      )}
+      <Success shown={Boolean(queryParam("placed"))}>{t("orderPlaced")}</Success>
       <h2 id="order-detail-heading">{t("orderDetail")}</h2>
-      <dl class="rules">
-        {(
-          [
-            [t("service"), loc(order.service_name)],
-            [t("plan"), loc(order.plan_name)],
-            [t("quantity"), String(order.quantity)],
-            [t("monthlyFee"), yen(order.monthly_fee)],
-            [t("initialFee"), yen(order.initial_fee)],
-            [t("startDate"), order.desired_start_date],
-            [t("plannedStart"), order.planned_start_date],
-            [t("status"), statusLabel(order.status)],
-            [t("reference"), order.inquiry_reference],
-          ] as [string, string][]
-        ).map(([term, value]) => (
-          <div key={term}>
-            <dt>{term}</dt>
-            <dd data-field={term}>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Terms
+        rows={[
+          [t("service"), loc(order.service_name)],
+          [t("plan"), loc(order.plan_name)],
+          [t("quantity"), String(order.quantity)],
+          [t("monthlyFee"), yen(order.monthly_fee)],
+          [t("initialFee"), yen(order.initial_fee)],
+          [t("startDate"), order.desired_start_date],
+          [t("plannedStart"), order.planned_start_date],
+          [t("status"), statusLabel(order.status)],
+          [t("reference"), order.inquiry_reference],
+        ]}
+      />
       <h3>{t("statusHistory")}</h3>
       <ol class="history">
         {order.status_history.map((step) => (
@@ -390,53 +327,33 @@ async function downloadPdf(invoice: Invoice): Promise<void> {
 }
 
 export function InvoicesPage() {
-  const { data, error } = useLoad(() => api<{ items: Invoice[] }>("/api/v1/invoices?limit=100"));
+  const invoices = useApi<List<Invoice>>("/api/v1/invoices?limit=100");
   const [failure, setFailure] = useState<unknown>(null);
   return (
     <section aria-labelledby="invoices-heading">
       <h2 id="invoices-heading">{t("invoices")}</h2>
       <ProblemView error={failure} />
-      <Loading error={error}>
-        {data &&
-          (data.items.length ? (
-            <div class="scroll">
-            <table class="invoices">
-              <thead>
-                <tr>
-                  <th scope="col">{t("invoiceNumber")}</th>
-                  <th scope="col">{t("service")}</th>
-                  <th scope="col">{t("usagePeriod")}</th>
-                  <th scope="col">{t("dueDate")}</th>
-                  <th scope="col">{t("total")}</th>
-                  <th scope="col">{t("status")}</th>
-                  <th scope="col">PDF</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((invoice) => (
-                  <tr key={invoice.id}>
-                    <th scope="row">{invoice.invoice_number}</th>
-                    <td>{loc(invoice.service_name)}</td>
-                    <td>
-                      {invoice.usage_period_start} – {invoice.usage_period_end}
-                    </td>
-                    <td>{invoice.due_date}</td>
-                    <td>{yen(invoice.total)}</td>
-                    <td>{statusLabel(invoice.status)}</td>
-                    <td>
-                      <button type="button" onClick={() => downloadPdf(invoice).catch(setFailure)}>
-                        {t("downloadPdf")}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            </div>
-          ) : (
-            <p id="invoices-empty">{t("noInvoices")}</p>
-          ))}
-      </Loading>
+      <ListTable
+        list={invoices}
+        class="invoices"
+        columns={[t("invoiceNumber"), t("service"), t("usagePeriod"), t("dueDate"), t("total"), t("status"), "PDF"]}
+        row={(invoice) => (
+          <tr key={invoice.id}>
+            <th scope="row">{invoice.invoice_number}</th>
+            <td>{loc(invoice.service_name)}</td>
+            <td>
+              {invoice.usage_period_start} – {invoice.usage_period_end}
+            </td>
+            <td>{invoice.due_date}</td>
+            <td>{yen(invoice.total)}</td>
+            <td>{statusLabel(invoice.status)}</td>
+            <td>
+              <ActionButton onClick={() => downloadPdf(invoice).catch(setFailure)}>{t("downloadPdf")}</ActionButton>
+            </td>
+          </tr>
+        )}
+        empty={<p id="invoices-empty">{t("noInvoices")}</p>}
+      />
     </section>
   );
 }
@@ -455,23 +372,40 @@ export type Inquiry = {
 
 export const INQUIRY_CATEGORIES = ["general", "order", "activation", "cancellation", "billing"] as const;
 
-export function categoryLabel(code: string): string {
-  const key = {
-    general: "catGeneral",
-    order: "catOrder",
-    activation: "catActivation",
-    cancellation: "catCancellation",
-    billing: "catBilling",
-  }[code] as Parameters<typeof t>[0] | undefined;
-  return key ? t(key) : code;
-}
+export const categoryLabel = labels({
+  general: "catGeneral",
+  order: "catOrder",
+  activation: "catActivation",
+  cancellation: "catCancellation",
+  billing: "catBilling",
+});
 
-export function inquiryStatusLabel(code: string): string {
-  return code === "answered" ? t("inqAnswered") : code === "closed" ? t("inqClosed") : t("inqOpen");
+export const inquiryStatusLabel = labels({ answered: "inqAnswered", closed: "inqClosed" }, "inqOpen");
+
+/** Inquiries listed, each linked to its page under ``base`` (the member's own, or ops' view of anyone's). */
+export function InquiryList(props: { list: Loaded<List<Inquiry>>; class: string; base: string; empty: string }) {
+  return (
+    <ListTable
+      list={props.list}
+      class={props.class}
+      columns={[t("sentAt"), t("subject"), t("category"), t("status")]}
+      row={(inquiry) => (
+        <tr key={inquiry.id} data-inquiry-id={inquiry.id}>
+          <td>{dateTime(inquiry.created_at)}</td>
+          <th scope="row">
+            <Link href={`${props.base}/${inquiry.id}`}>{inquiry.subject}</Link>
+          </th>
+          <td>{categoryLabel(inquiry.category)}</td>
+          <td class="inquiry-status">{inquiryStatusLabel(inquiry.status)}</td>
+        </tr>
+      )}
+      empty={<p>{props.empty}</p>}
+    />
+  );
 }
 
 export function InquiriesPage() {
-  const { data, error } = useLoad(() => api<{ items: Inquiry[] }>("/api/v1/inquiries?limit=100"));
+  const inquiries = useApi<List<Inquiry>>("/api/v1/inquiries?limit=100");
   return (
     <section aria-labelledby="inquiries-heading">
       <h2 id="inquiries-heading">{t("inquiries")}</h2>
@@ -481,37 +415,7 @@ export function InquiriesPage() {
           {t("newInquiry")}
         </Link>
       </p>
-      <Loading error={error}>
-        {data &&
-          (data.items.length ? (
-            <div class="scroll">
-              <table class="inquiries">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("sentAt")}</th>
-                    <th scope="col">{t("subject")}</th>
-                    <th scope="col">{t("category")}</th>
-                    <th scope="col">{t("status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((inquiry) => (
-                    <tr key={inquiry.id} data-inquiry-id={inquiry.id}>
-                      <td>{dateTime(inquiry.created_at)}</td>
-                      <th scope="row">
-                        <Link href={`/inquiries/${inquiry.id}`}>{inquiry.subject}</Link>
-                      </th>
-                      <td>{categoryLabel(inquiry.category)}</td>
-                      <td class="inquiry-status">{inquiryStatusLabel(inquiry.status)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p>{t("noInquiries")}</p>
-          ))}
-      </Loading>
+      <InquiryList list={inquiries} class="inquiries" base="/inquiries" empty={t("noInquiries")} />
     </section>
   );
 }
@@ -520,30 +424,15 @@ export function InquiriesPage() {
 export function InquiryThread({ inquiry }: { inquiry: Inquiry }) {
   return (
     <>
-      <dl class="rules">
-        <div>
-          <dt>{t("subject")}</dt>
-          <dd>{inquiry.subject}</dd>
-        </div>
-        <div>
-          <dt>{t("category")}</dt>
-          <dd>{categoryLabel(inquiry.category)}</dd>
-        </div>
-        <div>
-          <dt>{t("sentAt")}</dt>
-          <dd>{dateTime(inquiry.created_at)}</dd>
-        </div>
-        <div>
-          <dt>{t("status")}</dt>
-          <dd class="inquiry-status">{inquiryStatusLabel(inquiry.status)}</dd>
-        </div>
-        {inquiry.order_id && (
-          <div>
-            <dt>{t("inquiryOrder")}</dt>
-            <dd>{inquiry.order_id}</dd>
-          </div>
-        )}
-      </dl>
+      <Terms
+        rows={[
+          [t("subject"), inquiry.subject],
+          [t("category"), categoryLabel(inquiry.category)],
+          [t("sentAt"), dateTime(inquiry.created_at)],
+          [t("status"), inquiryStatusLabel(inquiry.status), "inquiry-status"],
+          inquiry.order_id ? [t("inquiryOrder"), inquiry.order_id] : null,
+        ]}
+      />
       <p class="message">{inquiry.body}</p>
       <h3>{t("answers")}</h3>
       {inquiry.answers.length ? (
@@ -563,15 +452,11 @@ export function InquiryThread({ inquiry }: { inquiry: Inquiry }) {
 }
 
 export function InquiryDetailPage({ id }: { id: string }) {
-  const { data, error } = useLoad(() => api<Inquiry>(`/api/v1/inquiries/${id}`), [id]);
+  const { data, error } = useApi<Inquiry>(`/api/v1/inquiries/${id}`);
   return (
     <article aria-labelledby="inquiry-heading">
       <h2 id="inquiry-heading">{t("inquiry")}</h2>
-      {queryParam("sent") && (
-        <p role="status" class="success">
-          {t("inquirySent")}
-        </p>
-      )}
+      <Success shown={Boolean(queryParam("sent"))}>{t("inquirySent")}</Success>
       <p>
         <Link href="/inquiries">{t("inquiries")}</Link>
       </p>
@@ -582,15 +467,9 @@ export function InquiryDetailPage({ id }: { id: string }) {
 
 export function InquiryPage() {
   const orderId = queryParam("order_id");
-  const [category, setCategory] = useState<string>(orderId ? "order" : "general");
-  const [subject, setSubject] = useState("");
-  const [body, setBody] = useState("");
+  const { form, bind } = useForm({ category: orderId ? "order" : "general", subject: "", body: "" });
   const { submit, error, busy } = useSubmit(
-    () =>
-      api<Inquiry>("/api/v1/inquiries", {
-        method: "POST",
-        body: { category, subject, body, order_id: orderId ?? undefined },
-      }),
+    () => post<Inquiry>("/api/v1/inquiries", { ...form, order_id: orderId ?? undefined }),
     (inquiry) => navigate(`/inquiries/${inquiry.id}?sent=1`),
   );
   return (
@@ -601,21 +480,9 @@ export function InquiryPage() {
           {t("inquiryOrder")}: <Link href={`/orders/${orderId}`}>{orderId}</Link>
         </p>
       )}
-      <Field id="category" label={t("category")} required>
-        <select id="category" value={category} onChange={(e) => setCategory((e.target as HTMLSelectElement).value)}>
-          {INQUIRY_CATEGORIES.map((code) => (
-            <option key={code} value={code}>
-              {categoryLabel(code)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field id="subject" label={t("subject")} required>
-        <input id="subject" required maxLength={200} value={subject} onInput={(e) => setSubject((e.target as HTMLInputElement).value)} />
-      </Field>
-      <Field id="body" label={t("body")} required>
-        <textarea id="body" required rows={6} maxLength={10000} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
-      </Field>
+      <SelectField label={t("category")} required options={choices(INQUIRY_CATEGORIES, categoryLabel)} {...bind("category")} />
+      <InputField label={t("subject")} required maxLength={200} {...bind("subject")} />
+      <TextAreaField label={t("body")} required rows={6} maxLength={10000} {...bind("body")} />
       <ProblemView error={error} />
       <button type="submit" disabled={busy}>
         {t("send")}

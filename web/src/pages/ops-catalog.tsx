@@ -1,11 +1,13 @@
 // Ops console: the catalog. Every service in any state, publishing and retiring,
 // and one editor for a service's terms (a new version on each save) and its plans.
 import { useState } from "preact/hooks";
-import { api } from "../api";
-import { loc, t, yen, type Localized } from "../i18n";
+import { api, post } from "../api";
+import { labels, loc, t, yen, type Localized } from "../i18n";
 import { Link, navigate } from "../router";
-import { Field, Loading, ProblemView, useLoad, useSubmit } from "../ui";
-import { OpsNav } from "./ops";
+import { Checkbox, inLanguage, InputField, inputValue, LocalizedFields, SelectField, TextAreaField, useForm, type Bound } from "../forms";
+import { ListTable, Table, type List } from "../lists";
+import { ActionButton, Loading, ProblemView, Success, useActions, useApi, useLoad, useSubmit } from "../ui";
+import { OpsConsole, OpsFrame } from "./ops";
 import type { Plan } from "./public";
 
 type OpsService = {
@@ -34,13 +36,20 @@ type OpsService = {
 
 const BASE = "/api/v1/ops/catalog/services";
 
-export function serviceStatusLabel(status: string): string {
-  return status === "published" ? t("svcPublished") : status === "retired" ? t("svcRetired") : t("svcDraft");
+export const serviceStatusLabel = labels({ published: "svcPublished", retired: "svcRetired" }, "svcDraft");
+
+/** A plan's name in both languages and its fees in yen, as the API takes them. */
+function planBody(plan: { ja: string; en: string; monthly: string; initial: string }) {
+  return {
+    name: { ja: plan.ja, en: plan.en },
+    monthly_fee: Number(plan.monthly),
+    initial_fee: Number(plan.initial),
+  };
 }
 
 function ServiceRow({ service, changed }: { service: OpsService; changed: () => void }) {
   const action = service.status === "published" ? "retire" : "publish";
-  const { submit, error, busy } = useSubmit(() => api(`${BASE}/${service.id}/${action}`, { method: "POST" }), changed);
+  const { run, error, busy } = useActions(changed);
   return (
     <tr data-service-id={service.id} data-slug={service.slug}>
       <th scope="row">
@@ -51,9 +60,13 @@ function ServiceRow({ service, changed }: { service: OpsService; changed: () => 
       <td>{service.service_version}</td>
       <td class="service-status">{serviceStatusLabel(service.status)}</td>
       <td>
-        <button type="button" class={action === "retire" ? "secondary" : ""} onClick={() => submit()} disabled={busy}>
+        <ActionButton
+          secondary={action === "retire"}
+          onClick={() => run(() => post(`${BASE}/${service.id}/${action}`))}
+          disabled={busy}
+        >
           {action === "retire" ? t("retire") : t("publish")}
-        </button>
+        </ActionButton>
         <ProblemView error={error} />
       </td>
     </tr>
@@ -61,41 +74,21 @@ function ServiceRow({ service, changed }: { service: OpsService; changed: () => 
 }
 
 export function OpsCatalogPage() {
-  const services = useLoad(() => api<{ items: OpsService[] }>(`${BASE}?limit=100`));
+  const services = useApi<List<OpsService>>(`${BASE}?limit=100`);
   return (
-    <>
-      <h2>{t("opsTitle")}</h2>
-      <OpsNav />
-      <section aria-labelledby="catalog-heading">
-        <h3 id="catalog-heading">{t("opsCatalog")}</h3>
-        <p>
-          <Link class="button" href="/ops/catalog/new">
-            {t("newService")}
-          </Link>
-        </p>
-        <Loading error={services.error}>
-          {services.data && (
-            <div class="scroll">
-              <table class="ops-catalog">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("service")}</th>
-                    <th scope="col">{t("version")}</th>
-                    <th scope="col">{t("status")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {services.data.items.map((service) => (
-                    <ServiceRow key={`${service.id}-${service.status}`} service={service} changed={services.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Loading>
-      </section>
-    </>
+    <OpsFrame title={t("opsCatalog")} headingId="catalog-heading">
+      <p>
+        <Link class="button" href="/ops/catalog/new">
+          {t("newService")}
+        </Link>
+      </p>
+      <ListTable
+        list={services}
+        class="ops-catalog"
+        columns={[t("service"), t("version"), t("status"), t("actions")]}
+        row={(service) => <ServiceRow key={`${service.id}-${service.status}`} service={service} changed={services.reload} />}
+      />
+    </OpsFrame>
   );
 }
 
@@ -199,14 +192,8 @@ const FLAGS = [
 ] as const;
 
 function ServiceEditor({ service, saved }: { service: OpsService | null; saved?: () => void }) {
-  const [form, setForm] = useState<Form>(service ? formOf(service) : NEW_SERVICE);
+  const { form, set, bind } = useForm<Form>(service ? formOf(service) : NEW_SERVICE, "svc-");
   const [jsonError, setJsonError] = useState(false);
-  const text = (name: string, props: Record<string, unknown> = {}) => ({
-    id: `svc-${name}`,
-    value: String(form[name]),
-    onInput: (e: Event) => setForm((old) => ({ ...old, [name]: (e.target as HTMLInputElement).value })),
-    ...props,
-  });
   const { submit, error } = useSubmit(
     async () => {
       setJsonError(false);
@@ -218,97 +205,74 @@ function ServiceEditor({ service, saved }: { service: OpsService | null; saved?:
         throw failure;
       }
       if (service) return api<OpsService>(`${BASE}/${service.id}`, { method: "PATCH", body: terms });
-      const plan = {
-        name: { ja: form.plan_ja, en: form.plan_en },
-        monthly_fee: Number(form.plan_monthly),
-        initial_fee: Number(form.plan_initial),
-      };
-      return api<OpsService>(BASE, { method: "POST", body: { ...terms, slug: form.slug, plans: [plan] } });
+      const plan = planBody({
+        ja: String(form.plan_ja),
+        en: String(form.plan_en),
+        monthly: String(form.plan_monthly),
+        initial: String(form.plan_initial),
+      });
+      return post<OpsService>(BASE, { ...terms, slug: form.slug, plans: [plan] });
     },
     (answer) => {
       if (!service) navigate(`/ops/catalog/${answer.id}?created=1`);
       else saved?.();
     },
   );
+  const count = (min: number) => ({ type: "number", min }) as const;
   return (
     <form class="form wide" onSubmit={submit} aria-labelledby="editor-heading">
       <h3 id="editor-heading">{service ? t("editTerms") : t("newService")}</h3>
       {!service && (
-        <Field id="svc-slug" label={t("slug")} hint="a-z, 0-9, -" required>
-          <input required pattern="[a-z0-9][a-z0-9\-]{1,62}" aria-describedby="svc-slug-hint" {...text("slug")} />
-        </Field>
+        <InputField label={t("slug")} hint="a-z, 0-9, -" required pattern="[a-z0-9][a-z0-9\-]{1,62}" {...bind("slug")} />
       )}
-      <Field id="svc-category" label={t("category")} hint="a-z, 0-9, _" required>
-        <input required pattern="[a-z][a-z0-9_]{1,39}" aria-describedby="svc-category-hint" {...text("category")} />
-      </Field>
+      <InputField label={t("category")} hint="a-z, 0-9, _" required pattern="[a-z][a-z0-9_]{1,39}" {...bind("category")} />
       <div class="two">
-        <Field id="svc-name_ja" label={`${t("serviceName")} (日本語)`} required>
-          <input required {...text("name_ja")} />
-        </Field>
-        <Field id="svc-name_en" label={`${t("serviceName")} (English)`} required>
-          <input required {...text("name_en")} />
-        </Field>
-        <Field id="svc-description_ja" label={`${t("description")} (日本語)`} required>
-          <textarea required rows={3} {...text("description_ja")} />
-        </Field>
-        <Field id="svc-description_en" label={`${t("description")} (English)`} required>
-          <textarea required rows={3} {...text("description_en")} />
-        </Field>
+        <LocalizedFields label={t("serviceName")} bind={(language) => bind(`name_${language}`)} />
+        <LocalizedFields label={t("description")} rows={3} bind={(language) => bind(`description_${language}`)} />
       </div>
       <div class="two">
-        <Field id="svc-order_unit" label={t("orderUnit")} required>
-          <input type="number" min={1} required {...text("order_unit")} />
-        </Field>
-        <Field id="svc-max_quantity_per_order" label={t("maxQuantity")} required>
-          <input type="number" min={1} required {...text("max_quantity_per_order")} />
-        </Field>
-        <Field id="svc-lead_time_business_days" label={t("leadTimeDays")} required>
-          <input type="number" min={0} required {...text("lead_time_business_days")} />
-        </Field>
-        <Field id="svc-minimum_term_months" label={t("minimumTermMonths")} required>
-          <input type="number" min={0} required {...text("minimum_term_months")} />
-        </Field>
-        <Field id="svc-notice_kind" label={t("activationNotice")}>
-          <select {...text("notice_kind")} onChange={text("notice_kind").onInput}>
-            <option value="on_activation">{t("noticeOnActivation")}</option>
-            <option value="business_days_before_start">{t("noticeBeforeStart")}</option>
-          </select>
-        </Field>
+        <InputField label={t("orderUnit")} required {...count(1)} {...bind("order_unit")} />
+        <InputField label={t("maxQuantity")} required {...count(1)} {...bind("max_quantity_per_order")} />
+        <InputField label={t("leadTimeDays")} required {...count(0)} {...bind("lead_time_business_days")} />
+        <InputField label={t("minimumTermMonths")} required {...count(0)} {...bind("minimum_term_months")} />
+        <SelectField
+          label={t("activationNotice")}
+          options={[
+            ["on_activation", t("noticeOnActivation")],
+            ["business_days_before_start", t("noticeBeforeStart")],
+          ]}
+          {...bind("notice_kind")}
+        />
         {form.notice_kind !== "on_activation" && (
-          <Field id="svc-notice_days" label={t("noticeDays")}>
-            <input type="number" min={1} {...text("notice_days")} />
-          </Field>
+          <InputField label={t("noticeDays")} {...count(1)} {...bind("notice_days")} />
         )}
-        <Field id="svc-et_kind" label={t("earlyTermination")}>
-          <select {...text("et_kind")} onChange={text("et_kind").onInput}>
-            <option value="none">{t("none")}</option>
-            <option value="fixed">{t("etFixedKind")}</option>
-            <option value="remaining_months">{t("etRemaining")}</option>
-          </select>
-        </Field>
-        {form.et_kind === "fixed" && (
-          <Field id="svc-et_amount" label={t("etAmount")}>
-            <input type="number" min={0} {...text("et_amount")} />
-          </Field>
-        )}
+        <SelectField
+          label={t("earlyTermination")}
+          options={[
+            ["none", t("none")],
+            ["fixed", t("etFixedKind")],
+            ["remaining_months", t("etRemaining")],
+          ]}
+          {...bind("et_kind")}
+        />
+        {form.et_kind === "fixed" && <InputField label={t("etAmount")} {...count(0)} {...bind("et_amount")} />}
       </div>
       <fieldset>
         <legend>{t("rules")}</legend>
         {FLAGS.map(([name, label]) => (
-          <label key={name} class="choice">
-            <input
-              type="checkbox"
-              id={`svc-${name}`}
-              checked={form[name] === true}
-              onChange={(e) => setForm((old) => ({ ...old, [name]: (e.target as HTMLInputElement).checked }))}
-            />
+          <Checkbox key={name} id={`svc-${name}`} checked={form[name] === true} set={(on) => set(name, on)}>
             {t(label)}
-          </label>
+          </Checkbox>
         ))}
       </fieldset>
-      <Field id="svc-order_fields" label={t("orderFieldsJson")} hint={t("orderFieldsHint")}>
-        <textarea class="code" rows={8} aria-describedby="svc-order_fields-hint" aria-invalid={jsonError} {...text("order_fields")} />
-      </Field>
+      <TextAreaField
+        label={t("orderFieldsJson")}
+        hint={t("orderFieldsHint")}
+        class="code"
+        rows={8}
+        aria-invalid={jsonError}
+        {...bind("order_fields")}
+      />
       {jsonError && (
         <p class="problem" role="alert">
           {t("badJson")}
@@ -318,24 +282,24 @@ function ServiceEditor({ service, saved }: { service: OpsService | null; saved?:
         <fieldset>
           <legend>{t("firstPlan")}</legend>
           <div class="two">
-            <Field id="svc-plan_ja" label={`${t("planName")} (日本語)`} required>
-              <input required {...text("plan_ja")} />
-            </Field>
-            <Field id="svc-plan_en" label={`${t("planName")} (English)`} required>
-              <input required {...text("plan_en")} />
-            </Field>
-            <Field id="svc-plan_monthly" label={t("monthlyFeeYen")} required>
-              <input type="number" min={0} required {...text("plan_monthly")} />
-            </Field>
-            <Field id="svc-plan_initial" label={t("initialFeeYen")} required>
-              <input type="number" min={0} required {...text("plan_initial")} />
-            </Field>
+            <LocalizedFields label={t("planName")} bind={(language) => bind(`plan_${language}`)} />
+            <FeeFields bind={(fee) => bind(`plan_${fee}`)} />
           </div>
         </fieldset>
       )}
       {!jsonError && <ProblemView error={error instanceof BadJson ? null : error} />}
       <button type="submit">{service ? t("saveNewVersion") : t("createDraft")}</button>
     </form>
+  );
+}
+
+/** The monthly and the initial fee of a plan, in yen. */
+function FeeFields({ bind }: { bind: (fee: "monthly" | "initial") => Bound }) {
+  return (
+    <>
+      <InputField label={t("monthlyFeeYen")} type="number" min={0} required {...bind("monthly")} />
+      <InputField label={t("initialFeeYen")} type="number" min={0} required {...bind("initial")} />
+    </>
   );
 }
 
@@ -347,84 +311,46 @@ function PlanRow({ service, plan, changed }: { service: OpsService; plan: Plan; 
     initial: String(plan.initial_fee),
   });
   const path = `${BASE}/${service.id}/plans/${plan.plan_id}`;
-  const save = useSubmit(
-    () =>
-      api(path, {
-        method: "PUT",
-        body: {
-          name: { ja: form.ja, en: form.en },
-          monthly_fee: Number(form.monthly),
-          initial_fee: Number(form.initial),
-        },
-      }),
-    changed,
-  );
-  const remove = useSubmit(() => api(path, { method: "DELETE" }), changed);
+  const { run, error } = useActions(changed);
   const input = (name: keyof typeof form, label: string, type = "text") => (
     <input
       aria-label={`${loc(plan.name)}: ${label}`}
       type={type}
       min={type === "number" ? 0 : undefined}
       value={form[name]}
-      onInput={(e) => setForm((old) => ({ ...old, [name]: (e.target as HTMLInputElement).value }))}
+      onInput={(e) => setForm((old) => ({ ...old, [name]: inputValue(e) }))}
     />
   );
   return (
     <tr data-plan-id={plan.plan_id}>
-      <td>{input("ja", `${t("planName")} (日本語)`)}</td>
-      <td>{input("en", `${t("planName")} (English)`)}</td>
+      <td>{input("ja", inLanguage(t("planName"), "ja"))}</td>
+      <td>{input("en", inLanguage(t("planName"), "en"))}</td>
       <td>{input("monthly", t("monthlyFeeYen"), "number")}</td>
       <td>{input("initial", t("initialFeeYen"), "number")}</td>
       <td>
         <div class="actions">
-          <button type="button" onClick={() => save.submit()}>
+          <ActionButton onClick={() => run(() => api(path, { method: "PUT", body: planBody(form) }))}>
             {t("save")}
-          </button>
-          <button type="button" class="secondary" onClick={() => remove.submit()}>
+          </ActionButton>
+          <ActionButton secondary onClick={() => run(() => api(path, { method: "DELETE" }))}>
             {t("removePlan")}
-          </button>
+          </ActionButton>
         </div>
-        <ProblemView error={save.error ?? remove.error} />
+        <ProblemView error={error} />
       </td>
     </tr>
   );
 }
 
 function NewPlan({ service, changed }: { service: OpsService; changed: () => void }) {
-  const [form, setForm] = useState({ ja: "", en: "", monthly: "0", initial: "0" });
-  const bind = (name: keyof typeof form) => ({
-    id: `plan-new-${name}`,
-    value: form[name],
-    onInput: (e: Event) => setForm((old) => ({ ...old, [name]: (e.target as HTMLInputElement).value })),
-  });
-  const { submit, error } = useSubmit(
-    () =>
-      api(`${BASE}/${service.id}/plans`, {
-        method: "POST",
-        body: {
-          name: { ja: form.ja, en: form.en },
-          monthly_fee: Number(form.monthly),
-          initial_fee: Number(form.initial),
-        },
-      }),
-    changed,
-  );
+  const { form, bind } = useForm({ ja: "", en: "", monthly: "0", initial: "0" }, "plan-new-");
+  const { submit, error } = useSubmit(() => post(`${BASE}/${service.id}/plans`, planBody(form)), changed);
   return (
     <form class="form" onSubmit={submit} aria-labelledby="new-plan-heading">
       <h4 id="new-plan-heading">{t("addPlan")}</h4>
       <div class="two">
-        <Field id="plan-new-ja" label={`${t("planName")} (日本語)`} required>
-          <input required {...bind("ja")} />
-        </Field>
-        <Field id="plan-new-en" label={`${t("planName")} (English)`} required>
-          <input required {...bind("en")} />
-        </Field>
-        <Field id="plan-new-monthly" label={t("monthlyFeeYen")} required>
-          <input type="number" min={0} required {...bind("monthly")} />
-        </Field>
-        <Field id="plan-new-initial" label={t("initialFeeYen")} required>
-          <input type="number" min={0} required {...bind("initial")} />
-        </Field>
+        <LocalizedFields label={t("planName")} bind={bind} />
+        <FeeFields bind={bind} />
       </div>
       <ProblemView error={error} />
       <button type="submit">{t("addPlan")}</button>
@@ -441,9 +367,7 @@ export function OpsServicePage({ id }: { id: string }) {
     loaded.reload();
   };
   return (
-    <>
-      <h2>{t("opsTitle")}</h2>
-      <OpsNav />
+    <OpsConsole>
       <p>
         <Link href="/ops/catalog">{t("opsCatalog")}</Link>
       </p>
@@ -453,46 +377,29 @@ export function OpsServicePage({ id }: { id: string }) {
         <Loading error={loaded.error} />
       ) : (
         <>
-          {!savedVersion && new URLSearchParams(location.search).get("created") && (
-            <p role="status" class="success">
-              {t("draftCreated")}
-            </p>
-          )}
+          <Success shown={!savedVersion && Boolean(new URLSearchParams(location.search).get("created"))}>
+            {t("draftCreated")}
+          </Success>
           <h3 class="service-title">
             {loc(service.name)} <small>({service.slug})</small> — {serviceStatusLabel(service.status)},{" "}
             {t("version")} {service.service_version}
           </h3>
-          {savedVersion && (
-            <p role="status" class="success">
-              {t("savedNewVersion")}
-            </p>
-          )}
+          <Success shown={savedVersion}>{t("savedNewVersion")}</Success>
           <ServiceEditor key={service.service_version} service={service} saved={changed} />
           <section aria-labelledby="plans-heading">
             <h3 id="plans-heading">{t("plans")}</h3>
-            <div class="scroll">
-              <table class="plans">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("planName")} (日本語)</th>
-                    <th scope="col">{t("planName")} (English)</th>
-                    <th scope="col">{t("monthlyFeeYen")}</th>
-                    <th scope="col">{t("initialFeeYen")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {service.plans.map((plan) => (
-                    <PlanRow
-                      key={`${plan.plan_version_id}`}
-                      service={service}
-                      plan={plan}
-                      changed={changed}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              class="plans"
+              columns={[
+                inLanguage(t("planName"), "ja"),
+                inLanguage(t("planName"), "en"),
+                t("monthlyFeeYen"),
+                t("initialFeeYen"),
+                t("actions"),
+              ]}
+              items={service.plans}
+              row={(plan) => <PlanRow key={plan.plan_version_id} service={service} plan={plan} changed={changed} />}
+            />
             <p class="hint">
               {service.plans.map((plan) => `${loc(plan.name)}: ${yen(plan.monthly_fee)}`).join(" / ")}
             </p>
@@ -500,6 +407,6 @@ export function OpsServicePage({ id }: { id: string }) {
           </section>
         </>
       )}
-    </>
+    </OpsConsole>
   );
 }

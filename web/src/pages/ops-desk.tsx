@@ -1,43 +1,19 @@
 // Ops console desks: identity-document review, account-transfer completion, notices
 // and maintenance windows, inquiries, and every service's dead-letter queue.
-import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { api, raw } from "../api";
-import { dateTime, functionLabel, loc, t, type Localized } from "../i18n";
+import { post, raw } from "../api";
+import { dateTime, functionLabel, labels, loc, t, type Localized } from "../i18n";
 import { Link } from "../router";
-import { Field, Loading, ProblemView, useLoad, useSubmit } from "../ui";
-import { documentTypeLabel, reviewLabel, transferLabel } from "./account";
-import { categoryLabel, InquiryThread, inquiryStatusLabel, type Inquiry } from "./member";
-import { OpsNav } from "./ops";
+import { Checkbox, choices, InputField, LocalizedFields, SelectField, TextAreaField, useForm } from "../forms";
+import { ListTable, type List } from "../lists";
+import { ActionButton, Loading, ProblemView, Success, useActions, useApi, useSubmit } from "../ui";
+import { bankAccountText, documentTypeLabel, reviewLabel, transferLabel } from "./account";
+import { InquiryList, InquiryThread, inquiryStatusLabel, type Inquiry } from "./member";
+import { MemberNote, OpsFrame, StatusFilter } from "./ops";
+import { noticeKindLabel, NOTICE_KINDS } from "./public";
 
-const inputValue = (e: Event) => (e.target as HTMLInputElement).value;
-
-function OpsFrame({ title, children }: { title: string; children: ComponentChildren }) {
-  return (
-    <>
-      <h2>{t("opsTitle")}</h2>
-      <OpsNav />
-      <section aria-labelledby="desk-heading">
-        <h3 id="desk-heading">{title}</h3>
-        {children}
-      </section>
-    </>
-  );
-}
-
-function StatusFilter(props: { value: string; set: (v: string) => void; options: [string, string][] }) {
-  return (
-    <Field id="desk-status" label={t("filterStatus")}>
-      <select id="desk-status" value={props.value} onChange={(e) => props.set(inputValue(e))}>
-        {props.options.map(([code, label]) => (
-          <option key={code} value={code}>
-            {label}
-          </option>
-        ))}
-      </select>
-    </Field>
-  );
-}
+/** The services: each has a dead-letter queue, and each is a function maintenance can hold. */
+const SERVICES = ["identity", "catalog", "ordering", "billing", "notification"] as const;
 
 // ---- identity documents ----------------------------------------------------
 
@@ -63,23 +39,19 @@ async function openFile(doc: OpsDocument): Promise<void> {
 
 function DocumentRow({ doc, changed }: { doc: OpsDocument; changed: () => void }) {
   const [reason, setReason] = useState("");
-  const review = (decision: "approved" | "rejected") =>
-    api(`/api/v1/ops/identity/documents/${doc.id}/review`, {
-      method: "POST",
-      body: { decision, reason: reason || undefined },
-    });
-  const approve = useSubmit(() => review("approved"), changed);
-  const reject = useSubmit(() => review("rejected"), changed);
-  const view = useSubmit(() => openFile(doc));
+  const review = useActions(changed);
+  const view = useActions();
+  const decide = (decision: "approved" | "rejected") =>
+    review.run(() =>
+      post(`/api/v1/ops/identity/documents/${doc.id}/review`, { decision, reason: reason || undefined }),
+    );
   return (
     <tr data-document-id={doc.id} data-member-id={doc.member_id}>
       <td>{dateTime(doc.uploaded_at)}</td>
       <th scope="row">
         {documentTypeLabel(doc.document_type)}
         <br />
-        <small>
-          {t("member")}: {doc.member_id}
-        </small>
+        <MemberNote id={doc.member_id} />
       </th>
       <td class="review-state">
         {reviewLabel(doc.status)}
@@ -87,26 +59,22 @@ function DocumentRow({ doc, changed }: { doc: OpsDocument; changed: () => void }
       </td>
       <td>
         {!doc.file_deleted && (
-          <button type="button" class="secondary" onClick={() => view.submit()}>
+          <ActionButton secondary onClick={() => view.run(() => openFile(doc))}>
             {t("viewFile")}
-          </button>
+          </ActionButton>
         )}
         {doc.status === "pending" && (
           <>
-            <Field id={`reason-${doc.id}`} label={t("rejectReason")}>
-              <input id={`reason-${doc.id}`} value={reason} onInput={(e) => setReason(inputValue(e))} />
-            </Field>
+            <InputField id={`reason-${doc.id}`} label={t("rejectReason")} value={reason} set={setReason} />
             <div class="actions">
-              <button type="button" onClick={() => approve.submit()}>
-                {t("approve")}
-              </button>
-              <button type="button" class="secondary" onClick={() => reject.submit()}>
+              <ActionButton onClick={() => decide("approved")}>{t("approve")}</ActionButton>
+              <ActionButton secondary onClick={() => decide("rejected")}>
                 {t("reject")}
-              </button>
+              </ActionButton>
             </div>
           </>
         )}
-        <ProblemView error={approve.error ?? reject.error ?? view.error} />
+        <ProblemView error={review.error ?? view.error} />
       </td>
     </tr>
   );
@@ -114,42 +82,17 @@ function DocumentRow({ doc, changed }: { doc: OpsDocument; changed: () => void }
 
 export function OpsDocumentsPage() {
   const [status, setStatus] = useState("pending");
-  const docs = useLoad(() => api<{ items: OpsDocument[] }>(`/api/v1/ops/identity/documents?status=${status}`), [status]);
+  const docs = useApi<List<OpsDocument>>(`/api/v1/ops/identity/documents?status=${status}`);
   return (
     <OpsFrame title={t("opsDocuments")}>
-      <StatusFilter
-        value={status}
-        set={setStatus}
-        options={[
-          ["pending", t("reviewPending")],
-          ["approved", t("reviewApproved")],
-          ["rejected", t("reviewRejected")],
-        ]}
+      <StatusFilter value={status} set={setStatus} codes={["pending", "approved", "rejected"]} label={reviewLabel} />
+      <ListTable
+        list={docs}
+        class="ops-documents"
+        columns={[t("uploadedAt"), t("documentType"), t("status"), t("actions")]}
+        row={(doc) => <DocumentRow key={`${doc.id}-${doc.status}`} doc={doc} changed={docs.reload} />}
+        empty={<p>{t("nothingHere")}</p>}
       />
-      <Loading error={docs.error}>
-        {docs.data &&
-          (docs.data.items.length ? (
-            <div class="scroll">
-              <table class="ops-documents">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("uploadedAt")}</th>
-                    <th scope="col">{t("documentType")}</th>
-                    <th scope="col">{t("status")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {docs.data.items.map((doc) => (
-                    <DocumentRow key={`${doc.id}-${doc.status}`} doc={doc} changed={docs.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p>{t("nothingHere")}</p>
-          ))}
-      </Loading>
     </OpsFrame>
   );
 }
@@ -171,41 +114,30 @@ type OpsTransfer = {
 
 function TransferRow({ transfer, changed }: { transfer: OpsTransfer; changed: () => void }) {
   const [reason, setReason] = useState("");
+  const { run, error } = useActions(changed);
   const path = `/api/v1/ops/billing/account-transfers/${transfer.id}`;
-  const complete = useSubmit(() => api(`${path}/complete`, { method: "POST" }), changed);
-  const reject = useSubmit(
-    () => api(`${path}/reject`, { method: "POST", body: { reason: reason || undefined } }),
-    changed,
-  );
   return (
     <tr data-transfer-id={transfer.id} data-member-id={transfer.member_id}>
       <td>{dateTime(transfer.applied_at)}</td>
       <th scope="row">
-        {transfer.bank_code}-{transfer.branch_code} {transfer.account_type === "ordinary" ? t("ordinary") : t("current")}{" "}
-        {transfer.account_number_masked}
+        {bankAccountText(transfer)}
         <br />
-        <small>
-          {t("member")}: {transfer.member_id}
-        </small>
+        <MemberNote id={transfer.member_id} />
       </th>
       <td class="transfer-state">{transferLabel(transfer.status)}</td>
       <td>
         {transfer.status === "applied" && (
           <>
             <div class="actions">
-              <button type="button" onClick={() => complete.submit()}>
-                {t("completeTransfer")}
-              </button>
+              <ActionButton onClick={() => run(() => post(`${path}/complete`))}>{t("completeTransfer")}</ActionButton>
             </div>
-            <Field id={`transfer-reason-${transfer.id}`} label={t("rejectReason")}>
-              <input id={`transfer-reason-${transfer.id}`} value={reason} onInput={(e) => setReason(inputValue(e))} />
-            </Field>
-            <button type="button" class="secondary" onClick={() => reject.submit()}>
+            <InputField id={`transfer-reason-${transfer.id}`} label={t("rejectReason")} value={reason} set={setReason} />
+            <ActionButton secondary onClick={() => run(() => post(`${path}/reject`, { reason: reason || undefined }))}>
               {t("reject")}
-            </button>
+            </ActionButton>
           </>
         )}
-        <ProblemView error={complete.error ?? reject.error} />
+        <ProblemView error={error} />
       </td>
     </tr>
   );
@@ -213,45 +145,19 @@ function TransferRow({ transfer, changed }: { transfer: OpsTransfer; changed: ()
 
 export function OpsTransfersPage() {
   const [status, setStatus] = useState("applied");
-  const transfers = useLoad(
-    () => api<{ items: OpsTransfer[] }>(`/api/v1/ops/billing/account-transfers?status=${status}&limit=200`),
-    [status],
-  );
+  const transfers = useApi<List<OpsTransfer>>(`/api/v1/ops/billing/account-transfers?status=${status}&limit=200`);
   return (
     <OpsFrame title={t("opsTransfers")}>
-      <StatusFilter
-        value={status}
-        set={setStatus}
-        options={[
-          ["applied", t("transferApplied")],
-          ["completed", t("transferCompleted")],
-          ["rejected", t("transferRejected")],
-        ]}
+      <StatusFilter value={status} set={setStatus} codes={["applied", "completed", "rejected"]} label={transferLabel} />
+      <ListTable
+        list={transfers}
+        class="ops-transfers"
+        columns={[t("appliedAt"), t("bankAccount"), t("status"), t("actions")]}
+        row={(transfer) => (
+          <TransferRow key={`${transfer.id}-${transfer.status}`} transfer={transfer} changed={transfers.reload} />
+        )}
+        empty={<p>{t("nothingHere")}</p>}
       />
-      <Loading error={transfers.error}>
-        {transfers.data &&
-          (transfers.data.items.length ? (
-            <div class="scroll">
-              <table class="ops-transfers">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("appliedAt")}</th>
-                    <th scope="col">{t("bankAccount")}</th>
-                    <th scope="col">{t("status")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {transfers.data.items.map((transfer) => (
-                    <TransferRow key={`${transfer.id}-${transfer.status}`} transfer={transfer} changed={transfers.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p>{t("nothingHere")}</p>
-          ))}
-      </Loading>
     </OpsFrame>
   );
 }
@@ -271,121 +177,75 @@ type OpsNotice = {
   withdrawn_at: string | null;
 };
 
-const FUNCTIONS = ["identity", "catalog", "ordering", "billing", "notification"] as const;
-
 /** A datetime-local value (Japan time, as ops type it) as an ISO instant. */
 function japanInstant(local: string): string | undefined {
   return local ? `${local}:00+09:00` : undefined;
 }
 
-export function noticeKindLabel(category: string): string {
-  return category === "maintenance"
-    ? t("maintenance")
-    : category === "emergency_maintenance"
-      ? t("emergencyMaintenance")
-      : t("information");
-}
-
-
 function NoticeForm({ created }: { created: () => void }) {
-  const [form, setForm] = useState<Record<string, string>>({ category: "information" });
+  const { form, bind } = useForm<Record<string, string>>({ category: "information" }, "notice-");
   const [functions, setFunctions] = useState<string[]>([]);
-  const bind = (name: string) => ({
-    id: `notice-${name}`,
-    value: form[name] ?? "",
-    onInput: (e: Event) => setForm((old) => ({ ...old, [name]: inputValue(e) })),
-  });
   const maintenance = form.category !== "information";
   const { submit, error, ok } = useSubmit(
     () =>
-      api("/api/v1/ops/notification/notices", {
-        method: "POST",
-        body: {
-          category: form.category,
-          title: { ja: form.title_ja ?? "", en: form.title_en ?? "" },
-          body: { ja: form.body_ja ?? "", en: form.body_en ?? "" },
-          publish_at: japanInstant(form.publish_at ?? ""),
-          starts_at: maintenance ? japanInstant(form.starts_at ?? "") : undefined,
-          ends_at: japanInstant(form.ends_at ?? ""),
-          functions: maintenance ? functions : [],
-        },
+      post("/api/v1/ops/notification/notices", {
+        category: form.category,
+        title: { ja: form.title_ja ?? "", en: form.title_en ?? "" },
+        body: { ja: form.body_ja ?? "", en: form.body_en ?? "" },
+        publish_at: japanInstant(form.publish_at ?? ""),
+        starts_at: maintenance ? japanInstant(form.starts_at ?? "") : undefined,
+        ends_at: japanInstant(form.ends_at ?? ""),
+        functions: maintenance ? functions : [],
       }),
     created,
   );
+  const japanTime = { type: "datetime-local", hint: t("japanTimeHint") };
   return (
     <form class="form wide" onSubmit={submit} aria-labelledby="notice-form-heading">
       <h4 id="notice-form-heading">{t("newNotice")}</h4>
-      <Field id="notice-category" label={t("noticeCategory")} required>
-        <select {...bind("category")} onChange={bind("category").onInput}>
-          {["information", "maintenance", "emergency_maintenance"].map((code) => (
-            <option key={code} value={code}>
-              {noticeKindLabel(code)}
-            </option>
-          ))}
-        </select>
-      </Field>
+      <SelectField
+        label={t("noticeCategory")}
+        required
+        options={choices(NOTICE_KINDS, noticeKindLabel)}
+        {...bind("category")}
+      />
       <div class="two">
-        <Field id="notice-title_ja" label={`${t("noticeTitle")} (日本語)`} required>
-          <input required maxLength={200} {...bind("title_ja")} />
-        </Field>
-        <Field id="notice-title_en" label={`${t("noticeTitle")} (English)`} required>
-          <input required maxLength={200} {...bind("title_en")} />
-        </Field>
-        <Field id="notice-body_ja" label={`${t("body")} (日本語)`} required>
-          <textarea required rows={3} {...bind("body_ja")} />
-        </Field>
-        <Field id="notice-body_en" label={`${t("body")} (English)`} required>
-          <textarea required rows={3} {...bind("body_en")} />
-        </Field>
-        <Field id="notice-publish_at" label={t("publishAt")} hint={t("japanTimeHint")}>
-          <input type="datetime-local" aria-describedby="notice-publish_at-hint" {...bind("publish_at")} />
-        </Field>
-        {maintenance && (
-          <Field id="notice-starts_at" label={t("windowStart")} hint={t("japanTimeHint")} required>
-            <input type="datetime-local" required aria-describedby="notice-starts_at-hint" {...bind("starts_at")} />
-          </Field>
-        )}
-        <Field id="notice-ends_at" label={maintenance ? t("windowEnd") : t("shownUntil")} hint={t("japanTimeHint")} required={maintenance}>
-          <input type="datetime-local" required={maintenance} aria-describedby="notice-ends_at-hint" {...bind("ends_at")} />
-        </Field>
+        <LocalizedFields label={t("noticeTitle")} maxLength={200} bind={(language) => bind(`title_${language}`)} />
+        <LocalizedFields label={t("body")} rows={3} bind={(language) => bind(`body_${language}`)} />
+        <InputField label={t("publishAt")} {...japanTime} {...bind("publish_at")} />
+        {maintenance && <InputField label={t("windowStart")} required {...japanTime} {...bind("starts_at")} />}
+        <InputField
+          label={maintenance ? t("windowEnd") : t("shownUntil")}
+          required={maintenance}
+          {...japanTime}
+          {...bind("ends_at")}
+        />
       </div>
       {maintenance && (
         <fieldset>
           <legend>{t("affected")}</legend>
           <p class="hint">{t("maintenanceHolds")}</p>
-          {FUNCTIONS.map((code) => (
-            <label key={code} class="choice">
-              <input
-                type="checkbox"
-                id={`notice-fn-${code}`}
-                checked={functions.includes(code)}
-                onChange={(e) =>
-                  setFunctions((old) =>
-                    (e.target as HTMLInputElement).checked ? [...old, code] : old.filter((f) => f !== code),
-                  )
-                }
-              />
+          {SERVICES.map((code) => (
+            <Checkbox
+              key={code}
+              id={`notice-fn-${code}`}
+              checked={functions.includes(code)}
+              set={(on) => setFunctions((old) => (on ? [...old, code] : old.filter((f) => f !== code)))}
+            >
               {functionLabel(code)}
-            </label>
+            </Checkbox>
           ))}
         </fieldset>
       )}
       <ProblemView error={error} />
-      {ok && (
-        <p role="status" class="success">
-          {t("noticeCreated")}
-        </p>
-      )}
+      <Success shown={ok}>{t("noticeCreated")}</Success>
       <button type="submit">{t("publishNotice")}</button>
     </form>
   );
 }
 
 function NoticeRow({ notice, changed }: { notice: OpsNotice; changed: () => void }) {
-  const withdraw = useSubmit(
-    () => api(`/api/v1/ops/notification/notices/${notice.id}/withdraw`, { method: "POST" }),
-    changed,
-  );
+  const withdraw = useActions(changed);
   return (
     <tr data-notice-id={notice.id}>
       <td>{noticeKindLabel(notice.category)}</td>
@@ -405,9 +265,12 @@ function NoticeRow({ notice, changed }: { notice: OpsNotice; changed: () => void
       </td>
       <td>
         {!notice.withdrawn_at && (
-          <button type="button" class="secondary" onClick={() => withdraw.submit()}>
+          <ActionButton
+            secondary
+            onClick={() => withdraw.run(() => post(`/api/v1/ops/notification/notices/${notice.id}/withdraw`))}
+          >
             {t("withdrawNotice")}
-          </button>
+          </ActionButton>
         )}
         <ProblemView error={withdraw.error} />
       </td>
@@ -416,35 +279,17 @@ function NoticeRow({ notice, changed }: { notice: OpsNotice; changed: () => void
 }
 
 export function OpsNoticesPage() {
-  const notices = useLoad(() => api<{ items: OpsNotice[] }>("/api/v1/ops/notification/notices"));
+  const notices = useApi<List<OpsNotice>>("/api/v1/ops/notification/notices");
   return (
     <OpsFrame title={t("opsNotices")}>
       <NoticeForm created={notices.reload} />
-      <Loading error={notices.error}>
-        {notices.data &&
-          (notices.data.items.length ? (
-            <div class="scroll">
-              <table class="ops-notices">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("noticeCategory")}</th>
-                    <th scope="col">{t("noticeTitle")}</th>
-                    <th scope="col">{t("period")}</th>
-                    <th scope="col">{t("status")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {notices.data.items.map((notice) => (
-                    <NoticeRow key={`${notice.id}-${notice.withdrawn_at}`} notice={notice} changed={notices.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p>{t("noNotices")}</p>
-          ))}
-      </Loading>
+      <ListTable
+        list={notices}
+        class="ops-notices"
+        columns={[t("noticeCategory"), t("noticeTitle"), t("period"), t("status"), t("actions")]}
+        row={(notice) => <NoticeRow key={`${notice.id}-${notice.withdrawn_at}`} notice={notice} changed={notices.reload} />}
+        empty={<p>{t("noNotices")}</p>}
+      />
     </OpsFrame>
   );
 }
@@ -455,69 +300,34 @@ type OpsInquiry = Inquiry & { member_id: string };
 
 export function OpsInquiriesPage() {
   const [status, setStatus] = useState("open");
-  const inquiries = useLoad(
-    () => api<{ items: OpsInquiry[] }>(`/api/v1/ops/notification/inquiries?limit=100${status ? `&status=${status}` : ""}`),
-    [status],
+  const inquiries = useApi<List<OpsInquiry>>(
+    `/api/v1/ops/notification/inquiries?limit=100${status ? `&status=${status}` : ""}`,
   );
   return (
     <OpsFrame title={t("opsInquiries")}>
       <StatusFilter
         value={status}
         set={setStatus}
-        options={[
-          ["open", t("inqOpen")],
-          ["answered", t("inqAnswered")],
-          ["closed", t("inqClosed")],
-          ["", t("all")],
-        ]}
+        codes={["open", "answered", "closed", ""]}
+        label={inquiryStatusLabel}
       />
-      <Loading error={inquiries.error}>
-        {inquiries.data &&
-          (inquiries.data.items.length ? (
-            <div class="scroll">
-              <table class="ops-inquiries">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("sentAt")}</th>
-                    <th scope="col">{t("subject")}</th>
-                    <th scope="col">{t("category")}</th>
-                    <th scope="col">{t("status")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {inquiries.data.items.map((inquiry) => (
-                    <tr key={inquiry.id} data-inquiry-id={inquiry.id}>
-                      <td>{dateTime(inquiry.created_at)}</td>
-                      <th scope="row">
-                        <Link href={`/ops/inquiries/${inquiry.id}`}>{inquiry.subject}</Link>
-                      </th>
-                      <td>{categoryLabel(inquiry.category)}</td>
-                      <td>{inquiryStatusLabel(inquiry.status)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p>{t("nothingHere")}</p>
-          ))}
-      </Loading>
+      <InquiryList list={inquiries} class="ops-inquiries" base="/ops/inquiries" empty={t("nothingHere")} />
     </OpsFrame>
   );
 }
 
 export function OpsInquiryPage({ id }: { id: string }) {
   const path = `/api/v1/ops/notification/inquiries/${id}`;
-  const inquiry = useLoad(() => api<OpsInquiry>(path), [id]);
+  const inquiry = useApi<OpsInquiry>(path);
   const [answer, setAnswer] = useState("");
   const send = useSubmit(
-    () => api(`${path}/answers`, { method: "POST", body: { body: answer } }),
+    () => post(`${path}/answers`, { body: answer }),
     () => {
       setAnswer("");
       inquiry.reload();
     },
   );
-  const close = useSubmit(() => api(`${path}/close`, { method: "POST" }), inquiry.reload);
+  const close = useActions(inquiry.reload);
   return (
     <OpsFrame title={t("inquiry")}>
       <p>
@@ -534,21 +344,15 @@ export function OpsInquiryPage({ id }: { id: string }) {
               <>
                 <form class="form" onSubmit={send.submit} aria-labelledby="answer-heading">
                   <h4 id="answer-heading">{t("answer")}</h4>
-                  <Field id="answer-body" label={t("answerBody")} required>
-                    <textarea id="answer-body" required rows={5} value={answer} onInput={(e) => setAnswer(inputValue(e))} />
-                  </Field>
+                  <TextAreaField id="answer-body" label={t("answerBody")} required rows={5} value={answer} set={setAnswer} />
                   <ProblemView error={send.error} />
-                  {send.ok && (
-                    <p role="status" class="success">
-                      {t("answerSent")}
-                    </p>
-                  )}
+                  <Success shown={send.ok}>{t("answerSent")}</Success>
                   <button type="submit">{t("sendAnswer")}</button>
                 </form>
                 <p>
-                  <button type="button" class="secondary" onClick={() => close.submit()}>
+                  <ActionButton secondary onClick={() => close.run(() => post(`${path}/close`))}>
                     {t("closeInquiry")}
-                  </button>
+                  </ActionButton>
                 </p>
                 <ProblemView error={close.error} />
               </>
@@ -574,12 +378,11 @@ type DeadLetter = {
   resolved_by: string | null;
 };
 
-const SERVICES = ["identity", "catalog", "ordering", "billing", "notification"] as const;
+const letterLabel = labels({ replayed: "letterReplayed", discarded: "letterDiscarded" }, "letterPending");
 
 function LetterRow({ service, letter, changed }: { service: string; letter: DeadLetter; changed: () => void }) {
+  const { run, error } = useActions(changed);
   const path = `/api/v1/ops/${service}/dead-letters/${letter.id}`;
-  const replay = useSubmit(() => api(`${path}/replay`, { method: "POST" }), changed);
-  const discard = useSubmit(() => api(`${path}/discard`, { method: "POST" }), changed);
   return (
     <tr data-letter-id={letter.id}>
       <td>{dateTime(letter.dead_lettered_at)}</td>
@@ -597,78 +400,48 @@ function LetterRow({ service, letter, changed }: { service: string; letter: Dead
       <td>
         {letter.status === "pending" && (
           <div class="actions">
-            <button type="button" onClick={() => replay.submit()}>
-              {t("replay")}
-            </button>
-            <button type="button" class="secondary" onClick={() => discard.submit()}>
+            <ActionButton onClick={() => run(() => post(`${path}/replay`))}>{t("replay")}</ActionButton>
+            <ActionButton secondary onClick={() => run(() => post(`${path}/discard`))}>
               {t("discard")}
-            </button>
+            </ActionButton>
           </div>
         )}
-        <ProblemView error={replay.error ?? discard.error} />
+        <ProblemView error={error} />
       </td>
     </tr>
   );
 }
 
-function letterLabel(status: string): string {
-  return status === "replayed" ? t("letterReplayed") : status === "discarded" ? t("letterDiscarded") : t("letterPending");
-}
-
 export function OpsDeadLettersPage() {
   const [service, setService] = useState<string>("ordering");
   const [status, setStatus] = useState("pending");
-  const letters = useLoad(
-    () => api<{ items: DeadLetter[] }>(`/api/v1/ops/${service}/dead-letters?status=${status}&limit=200`),
-    [service, status],
-  );
+  const letters = useApi<List<DeadLetter>>(`/api/v1/ops/${service}/dead-letters?status=${status}&limit=200`);
   return (
     <OpsFrame title={t("deadLetters")}>
       <div class="two">
-        <Field id="letter-service" label={t("service")}>
-          <select id="letter-service" value={service} onChange={(e) => setService(inputValue(e))}>
-            {SERVICES.map((name) => (
-              <option key={name} value={name}>
-                {functionLabel(name)} ({name})
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          id="letter-service"
+          label={t("service")}
+          value={service}
+          set={setService}
+          options={SERVICES.map((name) => [name, `${functionLabel(name)} (${name})`])}
+        />
         <StatusFilter
           value={status}
           set={setStatus}
-          options={[
-            ["pending", t("letterPending")],
-            ["replayed", t("letterReplayed")],
-            ["discarded", t("letterDiscarded")],
-          ]}
+          codes={["pending", "replayed", "discarded"]}
+          label={letterLabel}
         />
       </div>
-      <Loading error={letters.error}>
-        {letters.data &&
-          (letters.data.items.length ? (
-            <div class="scroll">
-              <table class="dead-letters">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("deadLetteredAt")}</th>
-                    <th scope="col">{t("eventType")}</th>
-                    <th scope="col">{t("error")}</th>
-                    <th scope="col">{t("status")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {letters.data.items.map((letter) => (
-                    <LetterRow key={`${letter.id}-${letter.status}`} service={service} letter={letter} changed={letters.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p class="no-letters">{t("noDeadLetters")}</p>
-          ))}
-      </Loading>
+      <ListTable
+        list={letters}
+        class="dead-letters"
+        columns={[t("deadLetteredAt"), t("eventType"), t("error"), t("status"), t("actions")]}
+        row={(letter) => (
+          <LetterRow key={`${letter.id}-${letter.status}`} service={service} letter={letter} changed={letters.reload} />
+        )}
+        empty={<p class="no-letters">{t("noDeadLetters")}</p>}
+      />
     </OpsFrame>
   );
 }

@@ -1,10 +1,13 @@
 // The ops console (ops role only): order progression and activation, and the
 // monthly billing run. The API checks the role on every call; the menu only hides.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { api } from "../api";
+import { post } from "../api";
 import { dateTime, loc, statusLabel, t, type Localized } from "../i18n";
 import { Link } from "../router";
-import { Field, Loading, ProblemView, useLoad } from "../ui";
+import { choices, InputField, SelectField } from "../forms";
+import { ListTable, type List } from "../lists";
+import { ActionButton, ProblemView, useActions, useApi, useSubmit } from "../ui";
 
 type OpsOrder = {
   id: string;
@@ -35,46 +38,28 @@ const ACTION_LABEL = {
 function OrderRow({ order, changed }: { order: OpsOrder; changed: () => void }) {
   const action = NEXT[order.status];
   const [startDate, setStartDate] = useState(order.planned_start_date);
-  const [error, setError] = useState<unknown>(null);
-  const run = async () => {
-    setError(null);
-    try {
-      await api(`/api/v1/ops/ordering/orders/${order.id}/${action}`, {
-        method: "POST",
-        body: action === "activate" ? { start_date: startDate } : undefined,
-      });
-      changed();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const { run, error } = useActions(changed);
+  const path = `/api/v1/ops/ordering/orders/${order.id}`;
   return (
     <tr data-order-id={order.id}>
       <td>{dateTime(order.created_at)}</td>
       <th scope="row">
         {loc(order.service_name)} / {loc(order.plan_name)} × {order.quantity}
         <br />
-        <small>
-          {t("member")}: {order.member_id}
-        </small>
+        <MemberNote id={order.member_id} />
       </th>
       <td>{order.planned_start_date}</td>
       <td class="order-status">{statusLabel(order.status)}</td>
       <td>
         {action === "activate" && (
-          <Field id={`start-${order.id}`} label={t("activationDate")}>
-            <input
-              id={`start-${order.id}`}
-              type="date"
-              value={startDate}
-              onInput={(e) => setStartDate((e.target as HTMLInputElement).value)}
-            />
-          </Field>
+          <InputField id={`start-${order.id}`} label={t("activationDate")} type="date" value={startDate} set={setStartDate} />
         )}
         {action && (
-          <button type="button" onClick={run}>
+          <ActionButton
+            onClick={() => run(() => post(`${path}/${action}`, action === "activate" ? { start_date: startDate } : undefined))}
+          >
             {t(ACTION_LABEL[action])}
-          </button>
+          </ActionButton>
         )}
         <ProblemView error={error} />
         <OtherSteps order={order} changed={changed} />
@@ -95,40 +80,28 @@ function previousMonth(): string {
 /** Hold (with the reason the member reads), release, or reject an order still open. */
 function OtherSteps({ order, changed }: { order: OpsOrder; changed: () => void }) {
   const [reason, setReason] = useState("");
-  const [error, setError] = useState<unknown>(null);
+  const { run, error } = useActions(changed);
   const open = !["active", "rejected"].includes(order.status);
   if (!open) return null;
-  const step = async (name: "hold" | "release" | "reject") => {
-    setError(null);
-    try {
-      await api(`/api/v1/ops/ordering/orders/${order.id}/${name}`, {
-        method: "POST",
-        body: name === "release" ? undefined : { reason },
-      });
-      changed();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const step = (name: "hold" | "release" | "reject") =>
+    run(() => post(`/api/v1/ops/ordering/orders/${order.id}/${name}`, name === "release" ? undefined : { reason }));
   return (
     <details class="other-steps">
       <summary>{t("otherSteps")}</summary>
       {order.status === "on_hold" ? (
-        <button type="button" class="secondary" onClick={() => step("release")}>
+        <ActionButton secondary onClick={() => step("release")}>
           {t("release")}
-        </button>
+        </ActionButton>
       ) : (
         <>
-          <Field id={`reason-${order.id}`} label={t("reasonForMember")}>
-            <input id={`reason-${order.id}`} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
-          </Field>
+          <InputField id={`reason-${order.id}`} label={t("reasonForMember")} value={reason} set={setReason} />
           <div class="actions">
-            <button type="button" class="secondary" onClick={() => step("hold")}>
+            <ActionButton secondary onClick={() => step("hold")}>
               {t("hold")}
-            </button>
-            <button type="button" class="secondary" onClick={() => step("reject")}>
+            </ActionButton>
+            <ActionButton secondary onClick={() => step("reject")}>
               {t("rejectOrder")}
-            </button>
+            </ActionButton>
           </div>
         </>
       )}
@@ -137,28 +110,19 @@ function OtherSteps({ order, changed }: { order: OpsOrder; changed: () => void }
   );
 }
 
+type RunResult = { invoices_issued: number; contracts_waiting_for_account: number };
+
 function BillingRun() {
   const [month, setMonth] = useState(previousMonth());
-  const [result, setResult] = useState<{ invoices_issued: number; contracts_waiting_for_account: number } | null>(
-    null,
-  );
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
+  const [result, setResult] = useState<RunResult | null>(null);
+  const { submit, error } = useSubmit(() => {
     setResult(null);
-    try {
-      setResult(await api("/api/v1/ops/billing/runs", { method: "POST", body: { month } }));
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+    return post<RunResult>("/api/v1/ops/billing/runs", { month });
+  }, setResult);
   return (
     <form class="form" onSubmit={submit} aria-labelledby="billing-heading">
       <h3 id="billing-heading">{t("billingRun")}</h3>
-      <Field id="billing-month" label={t("usageMonth")} required>
-        <input id="billing-month" type="month" required value={month} onInput={(e) => setMonth((e.target as HTMLInputElement).value)} />
-      </Field>
+      <InputField id="billing-month" label={t("usageMonth")} type="month" required value={month} set={setMonth} />
       <ProblemView error={error} />
       {result && (
         <p role="status" class="run-result">
@@ -195,60 +159,78 @@ export function OpsNav() {
   );
 }
 
-export function OpsBillingPage() {
+/** The console's title and menu above one of its pages. */
+export function OpsConsole({ children }: { children: ComponentChildren }) {
   return (
     <>
       <h2>{t("opsTitle")}</h2>
       <OpsNav />
-      <BillingRun />
+      {children}
     </>
+  );
+}
+
+/** A console page that is one titled section (its heading ``headingId``). */
+export function OpsFrame(props: { title: string; headingId?: string; children: ComponentChildren }) {
+  const headingId = props.headingId ?? "desk-heading";
+  return (
+    <OpsConsole>
+      <section aria-labelledby={headingId}>
+        <h3 id={headingId}>{props.title}</h3>
+        {props.children}
+      </section>
+    </OpsConsole>
+  );
+}
+
+/** Who an ops row is about: the member's id, under the row's title. */
+export function MemberNote({ id }: { id: string }) {
+  return (
+    <small>
+      {t("member")}: {id}
+    </small>
+  );
+}
+
+/** A desk's filter by state: each of ``codes`` in words (``""`` is all). */
+export function StatusFilter(props: {
+  id?: string;
+  value: string;
+  set: (v: string) => void;
+  codes: readonly string[];
+  label: (code: string) => string;
+}) {
+  const { id = "desk-status", codes, label, ...select } = props;
+  const options = choices(codes, (code) => (code ? label(code) : t("all")));
+  return <SelectField id={id} label={t("filterStatus")} options={options} {...select} />;
+}
+
+export function OpsBillingPage() {
+  return (
+    <OpsConsole>
+      <BillingRun />
+    </OpsConsole>
   );
 }
 
 export function OpsPage() {
   const [status, setStatus] = useState("");
-  const orders = useLoad(
-    () => api<{ items: OpsOrder[] }>(`/api/v1/ops/ordering/orders?limit=100${status ? `&status=${status}` : ""}`),
-    [status],
-  );
+  const orders = useApi<List<OpsOrder>>(`/api/v1/ops/ordering/orders?limit=100${status ? `&status=${status}` : ""}`);
   return (
-    <>
-      <h2>{t("opsTitle")}</h2>
-      <OpsNav />
-      <section aria-labelledby="ops-orders-heading">
-        <h3 id="ops-orders-heading">{t("opsOrders")}</h3>
-        <Field id="status-filter" label={t("filterStatus")}>
-          <select id="status-filter" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s ? statusLabel(s) : t("all")}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Loading error={orders.error}>
-          {orders.data && (
-            <div class="scroll">
-              <table class="ops-orders">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("orderedAt")}</th>
-                    <th scope="col">{t("service")}</th>
-                    <th scope="col">{t("plannedStart")}</th>
-                    <th scope="col">{t("status")}</th>
-                    <th scope="col">{t("actions")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {orders.data.items.map((order) => (
-                    <OrderRow key={`${order.id}-${order.status}`} order={order} changed={orders.reload} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Loading>
-      </section>
-    </>
+    <OpsFrame title={t("opsOrders")} headingId="ops-orders-heading">
+      <StatusFilter
+        id="status-filter"
+        value={status}
+        set={setStatus}
+        codes={STATUSES}
+        label={statusLabel}
+      />
+      <ListTable
+        list={orders}
+        class="ops-orders"
+        columns={[t("orderedAt"), t("service"), t("plannedStart"), t("status"), t("actions")]}
+        row={(order) => <OrderRow key={`${order.id}-${order.status}`} order={order} changed={orders.reload} />}
+      />
+    </OpsFrame>
   );
 }

@@ -5,7 +5,9 @@ import { useMemo, useState } from "preact/hooks";
 import { api } from "../api";
 import { lang, loc, t, yen } from "../i18n";
 import { navigate } from "../router";
-import { Field, Loading, ProblemView, useLoad } from "../ui";
+import { Checkbox, InputField, SelectField } from "../forms";
+import { Terms, type Term } from "../lists";
+import { Loading, ProblemView, useLoad } from "../ui";
 import type { FieldSchema, Service } from "./public";
 
 type StartDates = { earliest: string; dates: string[] };
@@ -29,61 +31,36 @@ function OptionField(props: {
   const numeric = spec.type === "integer" || spec.type === "number";
   if (spec.type === "boolean") {
     return (
-      <label class="choice">
-        <input
-          type="checkbox"
-          id={id}
-          checked={value === true}
-          onChange={(event) => set((event.target as HTMLInputElement).checked)}
-        />
+      <Checkbox id={id} checked={value === true} set={set}>
         {label}
-      </label>
+      </Checkbox>
     );
   }
+  const bound = {
+    id,
+    label,
+    required,
+    value: value === undefined ? "" : String(value),
+    set: (raw: string) => set(raw === "" ? undefined : numeric ? Number(raw) : raw),
+  };
   if (spec.enum) {
-    return (
-      <Field id={id} label={label} required={required}>
-        <select
-          id={id}
-          required={required}
-          value={value === undefined ? "" : String(value)}
-          onChange={(event) => {
-            const raw = (event.target as HTMLSelectElement).value;
-            set(raw === "" ? undefined : numeric ? Number(raw) : raw);
-          }}
-        >
-          <option value="">—</option>
-          {spec.enum.map((choice) => (
-            <option key={String(choice)} value={String(choice)}>
-              {String(choice)}
-            </option>
-          ))}
-        </select>
-      </Field>
-    );
+    return <SelectField options={[["", "—"], ...spec.enum.map((choice) => [String(choice), String(choice)] as const)]} {...bound} />;
   }
   const range =
     numeric && (spec.minimum !== undefined || spec.maximum !== undefined)
       ? `${spec.minimum ?? ""}〜${spec.maximum ?? ""}`
       : undefined;
   return (
-    <Field id={id} label={label} required={required} hint={range}>
-      <input
-        id={id}
-        type={numeric ? "number" : spec.format === "date" ? "date" : "text"}
-        required={required}
-        min={spec.minimum}
-        max={spec.maximum}
-        minLength={spec.minLength}
-        maxLength={spec.maxLength}
-        pattern={spec.pattern?.replace(/^\^/, "").replace(/\$$/, "")}
-        value={value === undefined ? "" : String(value)}
-        onInput={(event) => {
-          const raw = (event.target as HTMLInputElement).value;
-          set(raw === "" ? undefined : numeric ? Number(raw) : raw);
-        }}
-      />
-    </Field>
+    <InputField
+      hint={range}
+      type={numeric ? "number" : spec.format === "date" ? "date" : "text"}
+      min={spec.minimum}
+      max={spec.maximum}
+      minLength={spec.minLength}
+      maxLength={spec.maxLength}
+      pattern={spec.pattern?.replace(/^\^/, "").replace(/\$$/, "")}
+      {...bound}
+    />
   );
 }
 
@@ -239,7 +216,7 @@ export function OrderPage({ id }: { id: string }) {
   };
 
   if (review) {
-    const rows: [string, string][] = [
+    const rows: Term[] = [
       [t("service"), loc(service.name)],
       [t("plan"), loc(plan.name)],
       [t("monthlyFee"), yen(plan.monthly_fee)],
@@ -248,7 +225,7 @@ export function OrderPage({ id }: { id: string }) {
       [t("startDate"), startDate],
       ...fields
         .filter(([name]) => options[name] !== undefined)
-        .map(([name, spec]): [string, string] => [
+        .map(([name, spec]): Term => [
           fieldTitle(spec, name),
           typeof options[name] === "boolean" ? (options[name] ? t("yes") : t("none")) : String(options[name]),
         ]),
@@ -256,14 +233,7 @@ export function OrderPage({ id }: { id: string }) {
     return (
       <section aria-labelledby="review-heading">
         <h2 id="review-heading">{t("confirmTitle")}</h2>
-        <dl class="rules">
-          {rows.map(([term, value]) => (
-            <div key={term}>
-              <dt>{term}</dt>
-              <dd>{value}</dd>
-            </div>
-          ))}
-        </dl>
+        <Terms rows={rows} />
         <ProblemView error={error} />
         <div class="actions">
           <button type="button" class="secondary" onClick={() => setReview(null)}>
@@ -282,36 +252,29 @@ export function OrderPage({ id }: { id: string }) {
       <h2 id="order-heading">
         {t("orderTitle")}: {loc(service.name)}
       </h2>
-      <Field id="plan" label={t("plan")} required>
-        <select id="plan" value={plan.plan_id} onChange={(e) => setPlanId((e.target as HTMLSelectElement).value)}>
-          {service.plans.map((p) => (
-            <option key={p.plan_id} value={p.plan_id}>
-              {loc(p.name)} — {t("monthlyFee")} {yen(p.monthly_fee)} / {t("initialFee")} {yen(p.initial_fee)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field
+      <SelectField
+        id="plan"
+        label={t("plan")}
+        required
+        options={service.plans.map((p) => [
+          p.plan_id,
+          `${loc(p.name)} — ${t("monthlyFee")} ${yen(p.monthly_fee)} / ${t("initialFee")} ${yen(p.initial_fee)}`,
+        ])}
+        value={plan.plan_id}
+        set={setPlanId}
+      />
+      <InputField
         id="quantity"
         label={t("quantity")}
         required
         hint={t("quantityRule", { unit: service.order_unit, max: service.max_quantity_per_order })}
-      >
-        <input
-          id="quantity"
-          type="number"
-          required
-          min={service.order_unit}
-          step={service.order_unit}
-          aria-describedby="quantity-hint"
-          aria-invalid={overLimit}
-          value={qty}
-          onInput={(e) => {
-            const raw = (e.target as HTMLInputElement).value;
-            setQuantity(raw === "" ? "" : Number(raw));
-          }}
-        />
-      </Field>
+        type="number"
+        min={service.order_unit}
+        step={service.order_unit}
+        aria-invalid={overLimit}
+        value={String(qty)}
+        set={(raw) => setQuantity(raw === "" ? "" : Number(raw))}
+      />
       <fieldset>
         <legend>{t("startDate")}</legend>
         <StartDateCalendar calendar={calendar} value={startDate} set={setStartDate} />

@@ -1,13 +1,20 @@
 // Public pages: the top page (notices, maintenance first, and the lineup), a
 // service's detail with its plans and rules, the user guide and the privacy policy.
-import { api } from "../api";
-import { dateTime, functionLabel, loc, t, yen, type Localized } from "../i18n";
+import { dateTime, functionLabel, labels, loc, t, yen, type Localized } from "../i18n";
 import { Link } from "../router";
-import { Loading, useLoad } from "../ui";
+import { Table, Terms, type List, type Term } from "../lists";
+import { Loading, useApi } from "../ui";
+
+export const NOTICE_KINDS = ["information", "maintenance", "emergency_maintenance"] as const;
+
+export const noticeKindLabel = labels(
+  { maintenance: "maintenance", emergency_maintenance: "emergencyMaintenance" },
+  "information",
+);
 
 type Notice = {
   id: string;
-  category: "maintenance" | "emergency_maintenance" | "information";
+  category: (typeof NOTICE_KINDS)[number];
   title: Localized;
   body: Localized;
   starts_at: string | null;
@@ -69,16 +76,10 @@ export type FieldSchema = {
 const isMaintenance = (notice: Notice) => notice.category !== "information";
 
 function NoticeItem({ notice }: { notice: Notice }) {
-  const kind =
-    notice.category === "information"
-      ? t("information")
-      : notice.category === "maintenance"
-        ? t("maintenance")
-        : t("emergencyMaintenance");
   return (
     <li class={isMaintenance(notice) ? "notice maintenance" : "notice"}>
       <p class="notice-kind">
-        {kind}
+        {noticeKindLabel(notice.category)}
         {notice.in_progress && <strong class="badge"> {t("inProgress")}</strong>}
       </p>
       <h3>{loc(notice.title)}</h3>
@@ -98,8 +99,8 @@ function NoticeItem({ notice }: { notice: Notice }) {
 }
 
 export function TopPage() {
-  const notices = useLoad(() => api<{ items: Notice[] }>("/api/v1/notices"));
-  const services = useLoad(() => api<{ items: ServiceSummary[] }>("/api/v1/services?limit=100"));
+  const notices = useApi<List<Notice>>("/api/v1/notices");
+  const services = useApi<List<ServiceSummary>>("/api/v1/services?limit=100");
   // The API lists maintenance first already; a stable sort keeps that promise here too.
   const sorted = [...(notices.data?.items ?? [])].sort(
     (a, b) => Number(isMaintenance(b)) - Number(isMaintenance(a)),
@@ -155,9 +156,9 @@ function earlyTermination(service: Service): string {
 }
 
 export function ServicePage({ id, loggedIn }: { id: string; loggedIn: boolean }) {
-  const { data: service, error } = useLoad(() => api<Service>(`/api/v1/services/${id}`), [id]);
+  const { data: service, error } = useApi<Service>(`/api/v1/services/${id}`);
   if (!service) return <Loading error={error} />;
-  const rules: [string, string][] = [
+  const rules: Term[] = [
     [t("orderUnit"), String(service.order_unit)],
     [t("maxQuantity"), String(service.max_quantity_per_order)],
     [t("leadTime"), t("leadTimeValue", { n: service.lead_time_business_days })],
@@ -177,33 +178,20 @@ export function ServicePage({ id, loggedIn }: { id: string; loggedIn: boolean })
       <h2>{loc(service.name)}</h2>
       <p>{loc(service.description)}</p>
       <h3>{t("plans")}</h3>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t("plan")}</th>
-            <th scope="col">{t("monthlyFee")}</th>
-            <th scope="col">{t("initialFee")}</th>
+      <Table
+        class="plans"
+        columns={[t("plan"), t("monthlyFee"), t("initialFee")]}
+        items={service.plans}
+        row={(plan) => (
+          <tr key={plan.plan_id}>
+            <th scope="row">{loc(plan.name)}</th>
+            <td>{yen(plan.monthly_fee)}</td>
+            <td>{yen(plan.initial_fee)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {service.plans.map((plan) => (
-            <tr key={plan.plan_id}>
-              <th scope="row">{loc(plan.name)}</th>
-              <td>{yen(plan.monthly_fee)}</td>
-              <td>{yen(plan.initial_fee)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       <h3>{t("rules")}</h3>
-      <dl class="rules">
-        {rules.map(([term, value]) => (
-          <div key={term}>
-            <dt>{term}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <Terms rows={rules} />
       {loggedIn ? (
         <Link class="button" href={`/services/${service.id}/order`}>
           {t("orderThis")}
@@ -367,14 +355,7 @@ export function HelpPage() {
       {GUIDE.map((group) => (
         <section key={group.section.en} aria-labelledby={`help-${group.section.en.replace(/\W+/g, "-")}`}>
           <h3 id={`help-${group.section.en.replace(/\W+/g, "-")}`}>{loc(group.section)}</h3>
-          <dl class="faq">
-            {group.items.map(([question, answer]) => (
-              <div key={question.en}>
-                <dt>{loc(question)}</dt>
-                <dd>{loc(answer)}</dd>
-              </div>
-            ))}
-          </dl>
+          <Terms class="faq" rows={group.items.map(([question, answer]) => [loc(question), loc(answer)] as const)} />
         </section>
       ))}
     </article>
