@@ -11,7 +11,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from identity.config import Settings
 
-
 #: glibc's ``mallopt`` parameter number of M_MMAP_THRESHOLD (malloc.h).
 _M_MMAP_THRESHOLD = -3
 #: Allocations from this size up get pages of their own, handed back on free.
