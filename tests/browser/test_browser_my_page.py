@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
+from devrun.testing import last_month_start
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 NEW_PASSWORD = "browser-changed-password-2024"
@@ -178,16 +180,16 @@ async def test_r21_account_transfer_applied_and_completed(
 
 
 async def test_r20_r11_cancellation_quoted_first_and_withdrawal_refused(
-    stack: Any, new_page: Any, screens: Any, e2e: Any, kit: Any, ops: Any
+    stack: Any, new_page: Any, screens: Any, e2e: Any, kit: Any
 ) -> None:
     # Security gateway: cancellable on the site, a fee for the remaining months of
     # its minimum term, and no withdrawal until its contracts have ended.
-    service = await kit.service_by_slug(stack, "security-gateway")
+    service = await stack.service_by_slug("security-gateway")
     assert service["cancellable_on_site"] and service["minimum_term_months"] > 0
     assert service["early_termination"]["kind"] == "remaining_months"
     member = await stack.register_and_login(entity_type="corporation")
-    order = await kit.place_order(stack, member, service, {"public_ip_count": 1})
-    contract = await kit.activate(stack, ops, order["id"], kit.last_month_start())
+    order = await stack.place_order(member, service, {"public_ip_count": 1})
+    contract = await stack.activate(order["id"], last_month_start())
     page = await new_page()
     base = stack.base_url
     await kit.member_log_in(page, base, member.email, e2e.MEMBER_PASSWORD)
@@ -227,9 +229,9 @@ async def test_r20_r11_cancellation_quoted_first_and_withdrawal_refused(
 async def test_r26_order_bound_inquiry_answered_by_ops(
     stack: Any, new_page: Any, screens: Any, e2e: Any, kit: Any, ops: Any
 ) -> None:
-    service = await kit.service_by_slug(stack, "data-backup")
+    service = await stack.service_by_slug("data-backup")
     member = await stack.register_and_login(entity_type="corporation")
-    order = await kit.place_order(stack, member, service, {"retention_days": 30})
+    order = await stack.place_order(member, service, {"retention_days": 30})
     # The order email links the inquiry form bound to that order.
     message = await stack.mail_to(
         member.email, lambda m: "/inquiries/new?order_id=" in stack.text_of(m)

@@ -61,7 +61,7 @@ async def test_phone_width_has_no_horizontal_overflow(
     stack: Any, new_page: Any, screens: Any, e2e: Any, kit: Any
 ) -> None:
     base = stack.base_url
-    service = await kit.service_by_slug(stack, "fiber-internet")
+    service = await stack.service_by_slug("fiber-internet")
     member = await stack.register_and_login(entity_type="corporation")
     phone = await new_page(width=375)
     pages = [
@@ -128,7 +128,7 @@ async def test_an_order_placed_with_the_keyboard_alone(
     stack: Any, new_page: Any, screens: Any, e2e: Any, kit: Any
 ) -> None:
     base = stack.base_url
-    service = await kit.service_by_slug(stack, "data-backup")
+    service = await stack.service_by_slug("data-backup")
     member = await stack.register_and_login(entity_type="corporation")
     page = await new_page()
     await kit.member_log_in(page, base, member.email, e2e.MEMBER_PASSWORD)

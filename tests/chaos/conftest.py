@@ -32,21 +32,28 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
-import pyotp
 import pytest
 import pytest_asyncio
-from stdnum.jp import cn as corporate_number_rule
 
 from devrun.plan import SERVICES, Plan, Proc, build
 from devrun.supervisor import Supervisor
-from jpcalendar import first_business_day_on_or_after, to_jst
+from devrun.testing import (
+    Credentials,
+    Member,
+    Stack,
+    body_of,
+    free_port_base_for,
+    gateway_session,
+    last_month_start,
+    simple_options,
+)
 from servicekit.testing.smtp import SmtpSink, free_port
 
 pytestmark = pytest.mark.integration
@@ -55,9 +62,11 @@ pytestmark = pytest.mark.integration
 STARTUP_TIMEOUT = 300.0
 #: How long the system may take to settle after a fault (retries, redelivery, mail).
 SETTLE_TIMEOUT = 180.0
-OPS_EMAIL = "ops-chaos@bizmall.example"
-OPS_PASSWORD = "chaos-ops-password-2024"
-MEMBER_PASSWORD = "chaos-member-password-2024"
+CREDENTIALS = Credentials(
+    ops_email="ops-chaos@bizmall.example",
+    ops_password="chaos-ops-password-2024",
+    member_password="chaos-member-password-2024",
+)
 ORDER_SUBJECT = "【bizmall】ご注文を受け付けました"
 #: The SMTP server may be down for a minute: the sender's retries must outlast it.
 DELIVERY_RETRY_SECONDS = "[2, 3, 5, 5, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10]"
@@ -340,49 +349,6 @@ async def servers() -> AsyncIterator[Servers]:
 # --------------------------------------------------------------------------- stack
 
 
-def _corporate_number() -> str:
-    import secrets
-
-    base = "".join(secrets.choice("0123456789") for _ in range(12))
-    return corporate_number_rule.calc_check_digit(base) + base
-
-
-def _body_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert isinstance(part, EmailMessage)
-    return str(part.get_content())
-
-
-def _last_month(today: date) -> date:
-    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-
-
-def _simple_options(order_fields: dict[str, Any]) -> dict[str, Any] | None:
-    options: dict[str, Any] = {}
-    for name in order_fields.get("required", []):
-        spec = order_fields["properties"][name]
-        if "enum" in spec:
-            options[name] = spec["enum"][0]
-        elif spec["type"] == "integer":
-            options[name] = spec.get("minimum", 1)
-        elif spec["type"] == "boolean":
-            options[name] = True
-        else:
-            return None
-    return options
-
-
-@dataclass
-class Member:
-    email: str
-    access_token: str
-    id: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
 @dataclass
 class Burst:
     """What a scenario sent and what came back."""
@@ -437,7 +403,10 @@ class ChaosStack:
         self.smtp = smtp
         self.base = base
         self.http = http
-        self._ops: dict[str, str] | None = None
+        #: The gateway's client: members, the operator's TOTP login.
+        self.client = Stack(
+            base=base, http=http, smtp=smtp, credentials=CREDENTIALS, mail_timeout=60
+        )
         self._services: list[dict[str, Any]] | None = None
         #: Dead letters an earlier scenario reported (each scenario explains its own).
         self._dead_letters_seen: set[str] = set()
@@ -550,53 +519,11 @@ class ChaosStack:
                 body = text
             return response.status, body
 
-    async def register_and_login(self) -> Member:
-        address = f"chaos-{uuid.uuid4().hex[:12]}@example.co.jp"
-        body = {
-            "email": address,
-            "password": MEMBER_PASSWORD,
-            "name": "山田 太郎",
-            "entity_type": "corporation",
-            "organization_name": "カオス株式会社",
-            "corporate_number": _corporate_number(),
-            "postal_code": "100-0001",
-            "address": "東京都千代田区千代田1-1",
-            "phone": "03-1234-5678",
-            "accept_privacy_policy": True,
-        }
-        status, answer = await self.call("POST", "/api/v1/auth/register", json=body)
-        assert status == 202, answer
-        message = await self.smtp.wait_for(
-            lambda m: address in str(m["To"]) and "/verify-email?token=" in _body_of(m), 60
-        )
-        token = _body_of(message).split("/verify-email?token=", 1)[1].split()[0]
-        status, answer = await self.call("POST", "/api/v1/auth/verify-email", json={"token": token})
-        assert status == 200, answer
-        status, answer = await self.call(
-            "POST", "/api/v1/auth/login", json={"login_id": address, "password": MEMBER_PASSWORD}
-        )
-        assert status == 200, answer
-        headers = {"Authorization": f"Bearer {answer['access_token']}"}
-        status, me = await self.call("GET", "/api/v1/me", headers=headers)
-        assert status == 200, me
-        return Member(address, answer["access_token"], me["id"])
-
     async def members(self, count: int) -> list[Member]:
-        return list(await asyncio.gather(*(self.register_and_login() for _ in range(count))))
+        return list(await asyncio.gather(*(self.client.register_and_login() for _ in range(count))))
 
     async def ops_headers(self) -> dict[str, str]:
-        if self._ops is None:
-            status, challenge = await self.call(
-                "POST", "/api/v1/auth/login", json={"login_id": OPS_EMAIL, "password": OPS_PASSWORD}
-            )
-            assert status == 200, challenge
-            secret = challenge["totp_enrollment"]["secret"]
-            code = pyotp.TOTP(secret).now()
-            body = {"challenge_token": challenge["challenge_token"], "code": code}
-            status, tokens = await self.call("POST", "/api/v1/auth/login/totp", json=body)
-            assert status == 200, tokens
-            self._ops = {"Authorization": f"Bearer {tokens['access_token']}"}
-        return self._ops
+        return await self.client.ops_headers()
 
     async def services(self) -> list[dict[str, Any]]:
         """Services billed from their start month whose order fields take simple values."""
@@ -608,7 +535,7 @@ class ChaosStack:
                 status, service = await self.call("GET", f"/api/v1/services/{summary['id']}")
                 assert status == 200, service
                 if (
-                    _simple_options(service["order_fields"]) is not None
+                    simple_options(service["order_fields"]) is not None
                     and not service["free_first_month"]
                     and service["plans"][0]["monthly_fee"] > 0
                 ):
@@ -630,7 +557,7 @@ class ChaosStack:
             "plan_id": service["plans"][0]["plan_id"],
             "quantity": service["order_unit"],
             "desired_start_date": service["earliest"],
-            "options": _simple_options(service["order_fields"]),
+            "options": simple_options(service["order_fields"]),
         }
 
     async def place(self, burst: Burst, member: Member, index: int, key: str | None = None) -> None:
@@ -674,7 +601,7 @@ class ChaosStack:
         for message in list(self.smtp.messages):
             if not str(message["Subject"]).startswith(ORDER_SUBJECT):
                 continue
-            text = _body_of(message)
+            text = body_of(message)
             for line in text.splitlines():
                 if line.startswith("ご注文番号："):
                     order_id = line.split("：", 1)[1].strip()
@@ -832,8 +759,7 @@ class ChaosStack:
         double_billed: list[str] = []
         unbilled: list[str] = []
         if accepted:
-            today = to_jst(datetime.now(UTC)).date()
-            start = start or first_business_day_on_or_after(_last_month(today))
+            start = start or last_month_start()
             months = list(months) or [start.replace(day=1)]
             if contracts is None:
                 contracts = await self.activate(accepted, start)
@@ -894,8 +820,8 @@ def _stack_env(servers: Servers, smtp: SmtpSink, base: int, var_dir: Path) -> di
     env["NOTIFICATION_DELIVERY_CONCURRENCY"] = str(SMTP_CONNECTIONS)
     env["IDENTITY_DOCUMENT_STORAGE_DIR"] = str(var_dir / "identity-documents")
     env["IDENTITY_REFRESH_COOKIE_SECURE"] = "false"
-    env["BIZMALL_DEMO_OPS_EMAIL"] = OPS_EMAIL
-    env["BIZMALL_DEMO_OPS_PASSWORD"] = OPS_PASSWORD
+    env["BIZMALL_DEMO_OPS_EMAIL"] = CREDENTIALS.ops_email
+    env["BIZMALL_DEMO_OPS_PASSWORD"] = CREDENTIALS.ops_password
     # Every request comes from 127.0.0.1 (the limits have their own tests).
     env["GATEWAY_RATE_LIMIT_PROFILE"] = "benchmark"
     env["GATEWAY_REDIS_URL"] = servers.redis.url
@@ -913,22 +839,6 @@ def _stack_env(servers: Servers, smtp: SmtpSink, base: int, var_dir: Path) -> di
     return env
 
 
-def _free_port_base() -> int:
-    """A base whose eleven ports are free, below the ephemeral range: other stacks on
-    this machine take their bases from free ephemeral ports, and connections take
-    their local ports there, so the stack's ports are not taken while it starts."""
-    import random
-
-    low, _high = (
-        int(p) for p in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-    )
-    for _ in range(100):
-        base = random.randrange(11000, max(12000, low - 100), 100)
-        if not any(_listening(p) for p in range(base, base + 11)):
-            return base
-    raise RuntimeError("no free port range")
-
-
 @pytest.fixture(scope="session")
 def chaos_dir() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp(prefix="bizmall-chaos-stack-"))
@@ -943,7 +853,7 @@ async def stack(servers: Servers, chaos_dir: Path) -> AsyncIterator[ChaosStack]:
     """The whole system on the private servers, supervised by this process."""
     smtp = SmtpSink()
     smtp.start()
-    base = _free_port_base()
+    base = free_port_base_for()
     env = _stack_env(servers, smtp, base, chaos_dir)
     plan = build({**os.environ, **env})
     env.update(plan.env)
@@ -965,11 +875,7 @@ async def stack(servers: Servers, chaos_dir: Path) -> AsyncIterator[ChaosStack]:
     try:
         # A fresh connection per request: a pooled one the gateway closed while idle
         # would fail the next request on the client's side, not the system's.
-        async with aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(force_close=True),
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=60),
-        ) as http:
+        async with gateway_session(base, timeout=60, force_close=True) as http:
             chaos = ChaosStack(plan, env, supervisor, servers, smtp, base, http)
             try:
                 await asyncio.gather(*(supervisor.run_once(p) for p in plan.migrations))

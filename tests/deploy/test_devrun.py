@@ -8,7 +8,6 @@ import asyncio
 import email
 import email.policy
 import importlib
-import os
 import signal
 import smtplib
 import socket
@@ -23,7 +22,7 @@ import pytest
 
 from devrun import plan as devrun_plan
 from devrun.smtp_sink import MaildirSink
-from servicekit.testing.ports import free_port_base
+from devrun.testing import alive, free_port_base_for, running_stack, stack_env
 
 SERVICES = devrun_plan.SERVICES
 #: The compose service running each role of an app.
@@ -34,15 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie awaiting its reaper is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in {"Z", "X"}
 
 
 def test_replicas_get_ports_ten_apart_from_the_base() -> None:
@@ -220,36 +210,11 @@ async def test_supervisor_stops_every_child_and_grandchild_on_sigterm() -> None:
 async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
     infra: Any, tmp_path: Path
 ) -> None:
-    base = _free_port_base()
-    env = {**os.environ, "DEVRUN_PORT_BASE": str(base), "DEVRUN_VAR_DIR": str(tmp_path)}
-    env["NOTIFICATION_SMTP_PORT"] = str(free_port())
-    env["GATEWAY_REDIS_URL"] = infra.redis_url
-    env["GATEWAY_REDIS_NAMESPACE"] = infra.redis_namespace
-    for app in SERVICES:
-        # Explicit variables win: the run's own databases, exchange and names.
-        prefix = app.upper() + "_"
-        env[prefix + "DATABASE_URL"] = await infra.create_database(f"devrun_{app}")
-        env[prefix + "AMQP_URL"] = infra.amqp_url
-        env[prefix + "REDIS_URL"] = infra.redis_url
-        env[prefix + "EVENT_EXCHANGE"] = infra.exchange
-        env[prefix + "QUEUE_PREFIX"] = infra.queue_prefix
-        env[prefix + "REDIS_NAMESPACE"] = infra.redis_namespace
-    stack = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "devrun",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-    )
-    assert stack.stdout is not None
-    output: list[str] = []
-    try:
-        while not any("bizmall is up" in line for line in output):
-            line = (await asyncio.wait_for(stack.stdout.readline(), 240)).decode()
-            assert line, "devrun ended early:\n" + "".join(output[-40:])
-            output.append(line)
+    base = free_port_base_for()
+    # Explicit variables win: the run's own databases, exchange and names; mail goes
+    # to devrun's own Maildir sink on a free port.
+    env = await stack_env(infra, base=base, var_dir=tmp_path, smtp=None, database_hint="devrun")
+    async with running_stack(env, tmp_path / "stack.log") as running:
         async with aiohttp.ClientSession() as session:
             for port in (base, *(base + n for n in range(1, 6))):
                 async with session.get(f"http://127.0.0.1:{port}/readyz") as response:
@@ -263,43 +228,7 @@ async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
                 assert response.status == 200
                 lineup = await response.json()
             assert len(lineup["items"]) >= 8
-        pids = _descendants(stack.pid)
-        assert len(pids) >= 11  # five APIs, five workers, the gateway
-    finally:
-        if stack.returncode is None:
-            stack.send_signal(signal.SIGINT)
-        rest, _ = await asyncio.wait_for(stack.communicate(), 60)
-    assert stack.returncode == 0, rest.decode()[-3000:]
-    assert [pid for pid in pids if alive(pid)] == []
-
-
-def _free_port_base() -> int:
-    # Gateway, five APIs and five workers' ports, free and below the ephemeral range
-    # (a port chosen inside it can be taken by a client connection before the bind).
-    return free_port_base(span=11)
-
-
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found: list[int] = []
-    stack = list(children.get(pid, []))
-    while stack:
-        child = stack.pop()
-        found.append(child)
-        stack += children.get(child, [])
-    return found
+        assert len(running.pids) >= 11  # five APIs, five workers, the gateway
+    # Leaving the block sent SIGINT: devrun ended cleanly and took every process along.
+    assert running.process.returncode == 0, running.log.tail()
+    assert [pid for pid in running.pids if alive(pid)] == []

@@ -11,43 +11,13 @@ from typing import Any
 
 import pytest
 
+from devrun.testing import simple_options
 from ordering.config import Settings as OrderingSettings
-from servicekit.testing.helpers import eventually
 
 pytestmark = pytest.mark.integration
 
 #: What ordering tells a member to call about (its local-mode default; the stack sets none).
 CONTACT_PHONE = OrderingSettings.model_fields["contact_center_phone"].default
-
-
-async def lineup(stack: Any) -> list[dict[str, Any]]:
-    """Every published service in full (GET /services/{id}), in lineup order."""
-    async with stack.http.get("/api/v1/services", params={"limit": "100"}) as response:
-        assert response.status == 200
-        summaries = (await response.json())["items"]
-    services = []
-    for summary in summaries:
-        async with stack.http.get(f"/api/v1/services/{summary['id']}") as response:
-            assert response.status == 200
-            services.append(await response.json())
-    return services
-
-
-def valid_options(order_fields: dict[str, Any]) -> dict[str, Any] | None:
-    """Values for the required order fields, or None when one cannot be derived simply
-    (a free-form string with a pattern)."""
-    options: dict[str, Any] = {}
-    for name in order_fields.get("required", []):
-        spec = order_fields["properties"][name]
-        if "enum" in spec:
-            options[name] = spec["enum"][0]
-        elif spec["type"] == "integer":
-            options[name] = spec.get("minimum", 1)
-        elif spec["type"] == "boolean":
-            options[name] = True
-        else:
-            return None
-    return options
 
 
 async def first_start_date(stack: Any, service_id: str) -> str:
@@ -59,7 +29,7 @@ async def first_start_date(stack: Any, service_id: str) -> str:
 
 
 async def order_body(stack: Any, service: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    options = valid_options(service["order_fields"])
+    options = simple_options(service["order_fields"])
     assert options is not None, service["slug"]
     body = {
         "service_id": service["id"],
@@ -71,27 +41,6 @@ async def order_body(stack: Any, service: dict[str, Any], **changes: Any) -> dic
     return {**body, **changes}
 
 
-async def place(
-    stack: Any, member: Any, body: dict[str, Any], key: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    """POST /orders with ``key`` (default: a fresh one) as Idempotency-Key, once
-    ordering knows the service.
-
-    The demo lineup reaches ordering as catalog events; until the copy is there
-    the answer is ``order.service_unavailable``, so that answer alone is retried.
-    """
-    headers = {**member.headers, "Idempotency-Key": key or str(uuid.uuid4())}
-
-    async def attempt() -> tuple[int, dict[str, Any]] | None:
-        async with stack.http.post("/api/v1/orders", json=body, headers=headers) as response:
-            answer = (response.status, await response.json())
-        codes = [e.get("code") for e in answer[1].get("errors", [])]
-        return None if codes == ["order.service_unavailable"] else answer
-
-    found: tuple[int, dict[str, Any]] = await eventually(attempt, timeout=30)
-    return found
-
-
 def error_codes(problem: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {error["code"]: error for error in problem.get("errors", [])}
 
@@ -100,14 +49,14 @@ async def test_a_corporation_orders_and_the_service_is_activated(stack: Any) -> 
     member = await stack.register_and_login(entity_type="corporation")
     service = next(
         s
-        for s in await lineup(stack)
+        for s in await stack.lineup()
         if s["activation_notice"]["kind"] == "on_activation"
-        and valid_options(s["order_fields"]) is not None
+        and simple_options(s["order_fields"]) is not None
     )
     body = await order_body(stack, service)
 
     key = str(uuid.uuid4())
-    status, order = await place(stack, member, body, key)
+    status, order = await stack.order(member, body, key=key)
     assert status == 201, order
     assert order["status"] == "received"
     assert order["service_id"] == service["id"]
@@ -188,11 +137,11 @@ async def test_a_sole_proprietor_is_refused_a_corporations_only_service(stack: A
     member = await stack.register_and_login(entity_type="sole_proprietor")
     service = next(
         s
-        for s in await lineup(stack)
-        if s["requires_corporation"] and valid_options(s["order_fields"]) is not None
+        for s in await stack.lineup()
+        if s["requires_corporation"] and simple_options(s["order_fields"]) is not None
     )
 
-    status, problem = await place(stack, member, await order_body(stack, service))
+    status, problem = await stack.order(member, await order_body(stack, service))
 
     assert status == 422, problem
     assert problem["code"] == "order.invalid"
@@ -209,14 +158,14 @@ async def test_an_over_limit_quantity_is_refused_with_the_phone_where_it_helps(
     member = await stack.register_and_login(entity_type="corporation")
     service = next(
         s
-        for s in await lineup(stack)
+        for s in await stack.lineup()
         if s["takes_phone_orders"] is takes_phone_orders
-        and valid_options(s["order_fields"]) is not None
+        and simple_options(s["order_fields"]) is not None
     )
     over = service["max_quantity_per_order"] + service["order_unit"]
     body = await order_body(stack, service, quantity=over)
 
-    status, problem = await place(stack, member, body)
+    status, problem = await stack.order(member, body)
 
     assert status == 422, problem
     error = error_codes(problem)["order.quantity_over_limit"]

@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from devrun.testing import simple_options
 from servicekit.testing.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -24,90 +25,48 @@ ORDER_PLACED = "ordering.order.placed"
 _placed: dict[str, Any] = {}
 
 
-async def lineup(stack: Any) -> list[dict[str, Any]]:
-    async with stack.http.get("/api/v1/services", params={"limit": "100"}) as response:
-        assert response.status == 200
-        summaries = (await response.json())["items"]
-    services = []
-    for summary in summaries:
-        async with stack.http.get(f"/api/v1/services/{summary['id']}") as response:
-            assert response.status == 200
-            services.append(await response.json())
-    return services
-
-
-def simple_options(order_fields: dict[str, Any]) -> dict[str, Any] | None:
-    options: dict[str, Any] = {}
-    for name in order_fields.get("required", []):
-        spec = order_fields["properties"][name]
-        if "enum" in spec:
-            options[name] = spec["enum"][0]
-        elif spec["type"] == "integer":
-            options[name] = spec.get("minimum", 1)
-        elif spec["type"] == "boolean":
-            options[name] = True
-        else:
-            return None
-    return options
-
-
-async def order_body(stack: Any) -> dict[str, Any]:
-    service = next(s for s in await lineup(stack) if simple_options(s["order_fields"]) is not None)
-    async with stack.http.get(f"/api/v1/services/{service['id']}/start-dates") as response:
-        assert response.status == 200, await response.text()
-        earliest = (await response.json())["earliest"]
-    return {
-        "service_id": service["id"],
-        "plan_id": service["plans"][0]["plan_id"],
-        "quantity": service["order_unit"],
-        "desired_start_date": earliest,
-        "options": simple_options(service["order_fields"]),
-    }
-
-
 def the_one(spans: list[Any], **where: Any) -> Any:
     found = [s for s in spans if all(getattr(s, k) == v for k, v in where.items())]
     assert len(found) == 1, f"{len(found)} spans match {where}: {found}"
     return found[0]
 
 
-async def test_an_orders_trace_runs_from_the_gateway_to_the_smtp_send(traced: Any) -> None:
-    stack, receiver = traced.stack, traced.receiver
+async def test_an_orders_trace_runs_from_the_gateway_to_the_smtp_send(
+    stack: Any, otlp_receiver: Any
+) -> None:
+    receiver = otlp_receiver
     member = await stack.register_and_login(entity_type="corporation")
-    body = await order_body(stack)
-    headers = {
-        **member.headers,
-        "Idempotency-Key": str(uuid.uuid4()),
-        "traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01",
-    }
-
-    async def place() -> dict[str, Any] | None:
-        # Until ordering has its copy of the lineup (catalog's events) it cannot take orders.
-        async with stack.http.post("/api/v1/orders", json=body, headers=headers) as response:
-            answer: dict[str, Any] = await response.json()
-            if response.status == 201:
-                return answer
-        codes = [e.get("code") for e in answer.get("errors", [])]
-        assert codes == ["order.service_unavailable"], answer
-        return None
-
-    order = await eventually(place, timeout=60)
+    service = next(s for s in await stack.lineup() if simple_options(s["order_fields"]) is not None)
+    body = await stack.order_body(service)
+    traceparent = {"traceparent": f"00-{TRACE_ID}-{CALLER_SPAN}-01"}
+    status, order = await stack.order(member, body, headers=traceparent)
+    assert status == 201, order
     _placed["order_id"] = order["id"]
     await stack.mail_to(
         member.email,
         lambda m: "ご注文を受け付けました" in str(m["Subject"]) and order["id"] in stack.text_of(m),
     )
 
-    async def smtp_sends() -> list[Any]:
-        return [
-            s
-            for s in receiver.trace(TRACE_ID)
-            if s.service == "notification-worker" and s.name == "smtp send"
-        ]
+    links = [
+        {"service": "gateway", "kind": "SPAN_KIND_SERVER"},
+        {"service": "gateway", "kind": "SPAN_KIND_CLIENT"},
+        {"service": "ordering", "kind": "SPAN_KIND_SERVER"},
+        {"service": "ordering-worker", "kind": "SPAN_KIND_PRODUCER"},
+        {"service": "notification-worker", "kind": "SPAN_KIND_CONSUMER"},
+        {"service": "notification-worker", "name": "smtp send"},
+    ]
 
-    # Each process exports its spans in batches; the last to come is the send's.
-    (send,) = await eventually(smtp_sends, timeout=30)
-    spans = receiver.trace(TRACE_ID)
+    async def whole_chain() -> list[Any] | None:
+        spans = receiver.trace(TRACE_ID)
+        arrived = all(
+            any(all(getattr(s, k) == v for k, v in link.items()) for s in spans) for link in links
+        )
+        return spans if arrived else None
+
+    # Each process exports its spans in batches of its own, in no set order: wait for a
+    # span of every process on the way, then check how they link.
+    spans = await eventually(whole_chain, timeout=30)
+    send = the_one(spans, service="notification-worker", name="smtp send")
 
     gateway = the_one(spans, service="gateway", kind="SPAN_KIND_SERVER", name="POST /api/v1/orders")
     assert gateway.parent_span_id == CALLER_SPAN
@@ -134,12 +93,12 @@ async def test_an_orders_trace_runs_from_the_gateway_to_the_smtp_send(traced: An
     assert send.attributes["bizmall.template"] == "order_confirmation"
 
 
-async def test_every_process_serves_metrics_counting_its_traffic(traced: Any) -> None:
+async def test_every_process_serves_metrics_counting_its_traffic(stack: Any) -> None:
     assert _placed, "runs after the order of the trace test"
     scrapes: dict[str, dict[tuple[str, frozenset[tuple[str, str]]], float]] = {}
     families: dict[str, set[str]] = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        for process, url in traced.metrics_urls.items():
+        for process, url in stack.metrics_urls.items():
             async with http.get(url) as response:
                 assert response.status == 200, process
                 text = await response.text()

@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from email.message import EmailMessage
 from typing import Any, cast
 
@@ -26,7 +26,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from devrun import plan as devrun_plan
-from jpcalendar import first_business_day_on_or_after, to_jst
+from devrun.testing import month_before, today_in_japan
+from jpcalendar import first_business_day_on_or_after
 from servicekit.testing.helpers import eventually
 
 pytestmark = pytest.mark.integration
@@ -99,11 +100,6 @@ def order_options(order_fields: dict[str, Any]) -> dict[str, Any] | None:
     return options
 
 
-def month_before(day: date) -> date:
-    """The first day of the month before ``day``'s."""
-    return date(day.year - (day.month == 1), (day.month - 2) % 12 + 1, 1)
-
-
 async def json_of(response: aiohttp.ClientResponse) -> Any:
     return await response.json(content_type=None)
 
@@ -111,13 +107,8 @@ async def json_of(response: aiohttp.ClientResponse) -> Any:
 async def on_activation_services(stack: Any) -> list[dict[str, Any]]:
     """Published services that send the activation notice on activation and take simple
     order options (the others' notices fall due days before the start, past this test)."""
-    async with stack.http.get("/api/v1/services", params={"limit": "100"}) as response:
-        assert response.status == 200, await response.text()
-        summaries = (await response.json())["items"]
     chosen = []
-    for summary in summaries:
-        async with stack.http.get(f"/api/v1/services/{summary['id']}") as response:
-            service = await response.json()
+    for service in await stack.lineup():
         notice = service.get("activation_notice") or {}
         options = order_options(service["order_fields"])
         if notice.get("kind") == "on_activation" and options is not None:
@@ -165,21 +156,10 @@ class Orders:
         return placed
 
 
-async def activate(
-    stack: Any, ops: dict[str, str], order_id: str, start: date, limit: asyncio.Semaphore
-) -> None:
+async def activate(stack: Any, order_id: str, start: date, limit: asyncio.Semaphore) -> None:
     """Ops accept, provision and activate the order with ``start`` as its start date."""
-    path = f"/api/v1/ops/ordering/orders/{order_id}"
     async with limit:
-        for action in ("accept", "start-provisioning"):
-            async with stack.http.post(f"{path}/{action}", headers=ops) as response:
-                assert response.status == 200, await response.text()
-        async with stack.http.post(
-            f"{path}/activate", json={"start_date": start.isoformat()}, headers=ops
-        ) as response:
-            activation = await response.json()
-            assert response.status == 200, activation
-    assert activation["contract"]["start_date"] == start.isoformat()
+        await stack.activate(order_id, start)
 
 
 async def run_billing_on(
@@ -249,14 +229,14 @@ async def test_replicas_share_a_burst_of_orders_and_billing_runs_exactly_once(
     clock.mark("order")
 
     # Ops activate every order with a start two months back, so two ended months bill.
-    today = to_jst(datetime.now(UTC)).date()
+    today = today_in_japan()
     last_month = month_before(today)
     first_month = month_before(last_month)
     start = first_business_day_on_or_after(first_month)
     ops = await stack.ops_headers()
     limit = asyncio.Semaphore(12)
     activations = asyncio.ensure_future(
-        asyncio.gather(*(activate(stack, ops, i, start, limit) for i in order_ids))
+        asyncio.gather(*(activate(stack, i, start, limit) for i in order_ids))
     )
     member_ids = {m.id for m in members}
 
