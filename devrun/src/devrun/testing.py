@@ -389,7 +389,7 @@ class Authenticator:
                 if code not in self._used:
                     self._used.add(code)
                     return code
-            await asyncio.sleep(5)
+            await asyncio.sleep(1)
 
 
 @dataclass

@@ -35,6 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
         timeout_graceful_shutdown=20,
+        # Longer than the idle timeout of the load balancers and clients in front
+        # (commonly 60 s): a connection is then closed by its client, never by the
+        # gateway at the moment a client reuses it (uvicorn's 5 s default made a
+        # client's request after a 5 s pause meet a closing connection).
+        timeout_keep_alive=75,
     )
     return 0
 
