@@ -274,3 +274,27 @@ async def test_local_seed_creates_the_demo_operator_once(identity: Any) -> None:
             LOGIN, json={"login_id": email, "password": "demo operator password 1"}
         )
     assert login.status_code == 200 and login.json()["mfa_required"] is True
+
+
+async def test_login_holds_no_database_connection_while_the_password_is_hashed(
+    identity: Any, monkeypatch: Any
+) -> None:
+    """argon2id takes tens of milliseconds: a login must not keep a pooled connection
+    (and its transaction) for that long, or every other request queues behind logins."""
+    passwords = IdentityContext.of(identity.runtime).passwords
+    real_verify = passwords.verify
+    checked_out: list[int] = []
+
+    async def verify(stored: str | None, password: str) -> bool:
+        checked_out.append(identity.runtime.engine.pool.checkedout())
+        return await real_verify(stored, password)
+
+    monkeypatch.setattr(passwords, "verify", verify)
+    async with identity.client(ip="10.1.0.9") as client:
+        member = await identity.register_and_verify(client)
+        email = member["body"]["email"]
+        good = await client.post(LOGIN, json={"login_id": email, "password": identity.password})
+        bad = await client.post(LOGIN, json={"login_id": email, "password": "wrong password 123"})
+    assert good.status_code == 200, good.text
+    assert bad.status_code == 401
+    assert len(checked_out) >= 2 and set(checked_out) == {0}, checked_out
