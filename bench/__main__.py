@@ -26,8 +26,6 @@ import asyncio
 import json
 import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from bench import (
@@ -38,9 +36,9 @@ from bench import (
     bench_ordering,
     profile,
 )
-from bench.ceilings import running_ceilings
+from bench.ceilings import ceilings_beside
 from bench.footprint import footprint, stack_rss
-from bench.stack import local_stack, postgres_dsn
+from bench.stack import local_stack
 from bench.summary import markdown, write
 
 ALL = ("catalog", "ordering", "identity", "locust", "billing")
@@ -57,22 +55,16 @@ async def on_stack(chosen: list[str]) -> dict[str, Any]:
     prefix = os.environ.get("DEVRUN_DB_PREFIX", "bench_")
     async with local_stack() as stack:
         after_start = stack_rss(stack.devrun_pid) if stack.devrun_pid else None
-        with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
-            async with running_ceilings(
-                await bench_catalog.lineup_json(stack.service_url("catalog")),
-                admin_dsn=postgres_dsn(),
-                database=f"{prefix}ceiling",
-                work_dir=Path(work),
-            ) as ceilings:
-                if "catalog" in chosen:
-                    _heading("catalog reads")
-                    results["catalog"] = await bench_catalog.measure(stack, ceilings)
-                prepared = None
-                if "ordering" in chosen or "locust" in chosen:
-                    prepared = await bench_ordering.prepare(stack)
-                if "ordering" in chosen:
-                    _heading("ordering")
-                    results["ordering"] = await bench_ordering.measure(stack, ceilings, prepared)
+        async with ceilings_beside(stack, database=f"{prefix}ceiling") as ceilings:
+            if "catalog" in chosen:
+                _heading("catalog reads")
+                results["catalog"] = await bench_catalog.measure(stack, ceilings)
+            prepared = None
+            if "ordering" in chosen or "locust" in chosen:
+                prepared = await bench_ordering.prepare(stack)
+            if "ordering" in chosen:
+                _heading("ordering")
+                results["ordering"] = await bench_ordering.measure(stack, ceilings, prepared)
         if profile.ENABLED:
             _heading("profiles of the missed targets")
             results["profiles"] = await profile.profile_gaps(stack, results, prepared)

@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.ceilings import Ceilings, running_ceilings
+from bench.ceilings import Ceilings, ceilings_beside
 from bench.load import LoadResult, get_load, open_loop, wrk_available
 from bench.report import save, table
 from bench.stack import Stack, local_stack
@@ -33,14 +33,6 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 TARGET_RATIO = 0.8
 TARGET_P99_AT_HALF_MS = 50.0
-
-
-async def lineup_json(base_url: str) -> bytes:
-    """The lineup's JSON as the catalog answers it (what the framework ceiling serves)."""
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{base_url}/api/v1/services") as response:
-            response.raise_for_status()
-            return await response.read()
 
 
 async def _first_service_id(base_url: str) -> str:
@@ -117,20 +109,9 @@ async def measure(stack: Stack, ceilings: Ceilings) -> dict[str, Any]:
 
 async def run() -> dict[str, Any]:
     """Start a stack and the ceilings of its own, measure on them and save."""
-    import tempfile
-    from pathlib import Path
-
-    from bench.stack import postgres_dsn
-
     async with local_stack(need_mail=False) as stack:
-        with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
-            async with running_ceilings(
-                await lineup_json(stack.service_url("catalog")),
-                admin_dsn=postgres_dsn(),
-                database="bench_ceiling",
-                work_dir=Path(work),
-            ) as ceilings:
-                figures = await measure(stack, ceilings)
+        async with ceilings_beside(stack, database="bench_ceiling") as ceilings:
+            figures = await measure(stack, ceilings)
     print(f"saved {save('catalog', figures)}")
     return figures
 

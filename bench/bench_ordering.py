@@ -30,7 +30,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.ceilings import Ceilings, running_ceilings, write_body
+from bench.ceilings import Ceilings, ceilings_beside, write_body
 from bench.load import LoadResult, closed_loop, open_loop, percentile
 from bench.mailsink import Arrival, MailSink
 from bench.members import Member, log_in, verified_members
@@ -359,21 +359,9 @@ async def mail_hops(
 
 async def run() -> dict[str, Any]:
     """Start a stack and the ceilings of its own, measure on them and save."""
-    import tempfile
-    from pathlib import Path
-
-    from bench.bench_catalog import lineup_json
-    from bench.stack import postgres_dsn
-
     async with local_stack() as stack:
-        with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
-            async with running_ceilings(
-                await lineup_json(stack.service_url("catalog")),
-                admin_dsn=postgres_dsn(),
-                database="bench_ceiling",
-                work_dir=Path(work),
-            ) as ceilings:
-                figures = await measure(stack, ceilings)
+        async with ceilings_beside(stack, database="bench_ceiling") as ceilings:
+            figures = await measure(stack, ceilings)
     print(f"saved {save('ordering', figures)}")
     return figures
 

@@ -31,6 +31,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
@@ -38,10 +39,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from bench.stack import Stack, postgres_dsn
 from catalog.api.views import ServicePage
 
 HOST = "127.0.0.1"
@@ -245,6 +248,28 @@ async def _drop_database(admin_dsn: str, database: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+async def lineup_json(base_url: str) -> bytes:
+    """The lineup's JSON as the catalog answers it (what the framework ceiling serves)."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base_url}/api/v1/services") as response:
+            response.raise_for_status()
+            return await response.read()
+
+
+@contextlib.asynccontextmanager
+async def ceilings_beside(stack: Stack, *, database: str) -> AsyncIterator[Ceilings]:
+    """The ceilings, serving the lineup of ``stack``'s catalog, with a database of their
+    own on the benchmark's PostgreSQL and a work folder removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="bizmall-ceilings-") as work:
+        async with running_ceilings(
+            await lineup_json(stack.service_url("catalog")),
+            admin_dsn=postgres_dsn(),
+            database=database,
+            work_dir=Path(work),
+        ) as ceilings:
+            yield ceilings
 
 
 @contextlib.asynccontextmanager
