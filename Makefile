@@ -1,6 +1,6 @@
 # bizmall developer commands. `make test` is what CI runs (.ci/run).
 .DEFAULT_GOAL := help
-.PHONY: help uv sync web test security lint fmt dev seed settings-doc bench chaos
+.PHONY: help uv sync web test unit security lint fmt dev seed settings-doc bench chaos
 
 # uv itself: the one on PATH, else the one `make uv` installs with pip.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
@@ -9,7 +9,8 @@ help:
 	@echo "make test    lint, then every test (needs PostgreSQL, RabbitMQ, Redis or Docker)"
 	@echo "make security  the security suite of tests/security on a local stack of its own (~4 minutes)"
 	@echo "make chaos   fault injection (tests/chaos) on private servers it may break (~6 minutes)"
-	@echo "make lint    ruff (lint and format check) and mypy"
+	@echo "make unit    the unit tests alone: no database, broker or Redis needed (seconds)"
+	@echo "make lint    ruff (lint and format check), mypy and the layering contracts"
 	@echo "make fmt     format and fix what ruff can"
 	@echo "make web     build the web client into web/dist (needs Node 20 and npm)"
 	@echo "make dev     the whole system on localhost without Docker (Ctrl-C stops it)"
@@ -33,6 +34,11 @@ web:
 test: lint web
 	$(UV) run pytest
 
+# Service-layer rules against fake units of work, pure domain and library tests, the
+# layering checks: nothing here reaches PostgreSQL, RabbitMQ or Redis.
+unit: sync
+	$(UV) run pytest -q libs/servicekit/tests/unit libs/calendar/tests libs/events/tests services/*/tests/unit tests/architecture
+
 # tests/security starts its own stack with the standard rate limits; `make test`
 # leaves it out (root pyproject's --ignore), naming the folder here brings it in.
 security: sync
@@ -48,6 +54,7 @@ lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
 	$(UV) run mypy libs/*/src gateway/src devrun/src
+	$(UV) run lint-imports --no-cache
 
 fmt: sync
 	$(UV) run ruff format .

@@ -29,7 +29,6 @@ from bizmall_events import (
     NoTerminationFee,
 )
 from jpcalendar import JST
-from servicekit.clock import pin_clock
 from servicekit.migrations import upgrade
 from servicekit.outbox import OutboxRecord
 from servicekit.runtime import Runtime
@@ -141,7 +140,7 @@ class BillingHarness:
 
     def pin(self, day: date, hour: int = 10) -> None:
         """Pin the service's clock to ``day`` (Japan time)."""
-        pin_clock(self.runtime, datetime(day.year, day.month, day.day, hour, tzinfo=JST))
+        self.runtime.clock.pin(datetime(day.year, day.month, day.day, hour, tzinfo=JST))
 
     def member(self, member_id: uuid.UUID) -> dict[str, str]:
         headers: dict[str, str] = self.tokens.member(str(member_id))

@@ -29,7 +29,6 @@ from bizmall_events import (
 from ordering.bootstrap import SERVICE
 from ordering.config import Settings
 from ordering.entrypoints.app import create_app
-from servicekit.clock import pin_clock
 from servicekit.migrations import upgrade
 from servicekit.outbox import OutboxRecord
 from servicekit.runtime import Runtime
@@ -156,7 +155,7 @@ class OrderingHarness:
 
     def pin(self, instant: datetime) -> None:
         """Pin the service's clock (R17's cut-off, the 30-day rule)."""
-        pin_clock(self.runtime, instant)
+        self.runtime.clock.pin(instant)
 
     def member(self, member_id: uuid.UUID, **claims: Any) -> dict[str, str]:
         """Auth headers of a verified member."""

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 class AuditRecord(SQLModel, table=True):
@@ -25,5 +25,5 @@ class AuditRecord(SQLModel, table=True):
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     request_id: str | None = Field(default=None, max_length=100)
     at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
+        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -312,9 +313,35 @@ async def _ops(principal: Annotated[Principal, Depends(bearer_principal)]) -> Pr
     return principal
 
 
+def _not_a_member() -> Problem:
+    return Problem(
+        403,
+        "auth.not_a_member",
+        ja="会員としてログインしてください。",
+        en="Only members may do this.",
+    )
+
+
+def member_id_of(principal: Principal) -> uuid.UUID:
+    """The member id of a token's subject; 403 ``auth.not_a_member`` when it is none.
+
+    Identity issues member ids as UUIDs; an operator's or a foreign subject is refused.
+    """
+    try:
+        return uuid.UUID(principal.subject)
+    except ValueError:
+        raise _not_a_member() from None
+
+
+async def _member_id(member: Annotated[Principal, Depends(_verified_member)]) -> uuid.UUID:
+    return member_id_of(member)
+
+
 #: Any caller with a valid token.
 CurrentPrincipal = Annotated[Principal, Depends(bearer_principal)]
 #: A logged-in member whose registration is verified (R4: ordering needs login).
 CurrentMember = Annotated[Principal, Depends(_verified_member)]
 #: An operator (role ``ops``); anyone else gets 403 ``auth.ops_only``.
 OpsOnly = Annotated[Principal, Depends(_ops)]
+#: The id of the calling verified member (403 ``auth.not_a_member`` for any other subject).
+CurrentMemberId = Annotated[uuid.UUID, Depends(_member_id)]

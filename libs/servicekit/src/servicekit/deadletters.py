@@ -26,7 +26,7 @@ from sqlmodel import Column, Field, SQLModel, col, select
 
 from bizmall_events import Envelope
 from servicekit.bus import ATTEMPT_HEADER, ERROR_HEADER, EventBus, queue_names
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 DeadLetterStatus = Literal["pending", "replayed", "discarded"]
 REDACTED = "[REDACTED]"
@@ -47,7 +47,7 @@ class DeadLetter(SQLModel, table=True):
     attempts: int = 0
     status: str = Field(default="pending", max_length=20, index=True)
     dead_lettered_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
+        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
     )
     resolved_at: datetime | None = Field(
         default=None, sa_column=Column(sa.DateTime(timezone=True), nullable=True)
@@ -115,7 +115,7 @@ class DeadLetterCollector:
             "error": str(headers.get(ERROR_HEADER) or "rejected by the broker (delivery limit)"),
             "attempts": int(headers.get(ATTEMPT_HEADER) or 0),
             "status": "pending",
-            "dead_lettered_at": utcnow(),
+            "dead_lettered_at": system_clock(),
         }
         try:
             async with self.sessions() as session, session.begin():

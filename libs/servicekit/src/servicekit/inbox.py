@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Column, Field, SQLModel, col
 
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 class InboxRecord(SQLModel, table=True):
@@ -26,7 +26,7 @@ class InboxRecord(SQLModel, table=True):
     event_id: uuid.UUID = Field(primary_key=True)
     event_type: str = Field(max_length=200)
     processed_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
+        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
     )
 
 
@@ -41,7 +41,9 @@ async def claim(
     """
     statement = (
         insert(InboxRecord)
-        .values(consumer=consumer, event_id=event_id, event_type=event_type, processed_at=utcnow())
+        .values(
+            consumer=consumer, event_id=event_id, event_type=event_type, processed_at=system_clock()
+        )
         .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
         .returning(col(InboxRecord.event_id))
     )

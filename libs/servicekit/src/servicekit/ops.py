@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 
 from servicekit.auth import OpsOnly
+from servicekit.clock import system_clock
 from servicekit.deadletters import (
     DeadLetter,
     DeadLetterPage,
@@ -15,7 +16,6 @@ from servicekit.deadletters import (
     list_dead_letters,
     replay,
 )
-from servicekit.outbox import utcnow
 from servicekit.problems import Problem, refusing_invalid_cursors
 from servicekit.runtime import Runtime
 
@@ -79,7 +79,7 @@ def dead_letter_router(service: str) -> APIRouter:
             if action == "replayed":
                 await replay(row, bus=runtime.bus)
             row.status = action
-            row.resolved_at = utcnow()
+            row.resolved_at = system_clock()
             row.resolved_by = ops_subject
             uow.audit(
                 actor=ops_subject,

@@ -8,7 +8,7 @@ business change and sends ``NOTIFY`` on :data:`OUTBOX_CHANNEL`; the relay
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,13 +16,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
 from bizmall_events import Envelope
+from servicekit.clock import system_clock
 
 OUTBOX_CHANNEL = "servicekit_outbox"
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
 
 
 class OutboxRecord(SQLModel, table=True):
@@ -42,7 +38,7 @@ class OutboxRecord(SQLModel, table=True):
     envelope: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     headers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
+        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
     )
     published_at: datetime | None = Field(
         default=None, sa_column=Column(sa.DateTime(timezone=True), nullable=True)
@@ -56,5 +52,5 @@ class OutboxRecord(SQLModel, table=True):
             type=envelope.type,
             envelope=envelope.model_dump(mode="json"),
             headers=headers or {},
-            created_at=utcnow(),
+            created_at=system_clock(),
         )

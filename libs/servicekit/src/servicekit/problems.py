@@ -2,9 +2,10 @@
 
 A problem has a stable machine-readable ``code`` (``order.quantity_over_limit``)
 that clients and tests branch on, and a human ``detail`` in Japanese (the
-default) or English, chosen by the request's ``Accept-Language``. Domain code
-raises :class:`Problem`; :func:`install_problem_handlers` turns it, FastAPI's
-validation errors, Starlette's HTTP errors and any unexpected exception into
+default) or English, chosen by the request's ``Accept-Language``. Routes raise
+:class:`Problem`, domain and service-layer code raise
+:class:`servicekit.errors.DomainError`; :func:`install_problem_handlers` turns
+both, FastAPI's validation errors, Starlette's HTTP errors and any unexpected exception into
 ``application/problem+json``.
 """
 
@@ -22,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from servicekit import errors
 from servicekit.responses import json_bytes
 
 Language = Literal["ja", "en"]
@@ -372,6 +374,43 @@ def internal_error_response(
     return problem_response(INTERNAL_PROBLEM, accept_language)
 
 
+_DOMAIN_STATUS: tuple[tuple[type[errors.DomainError], int], ...] = (
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Forbidden, 403),
+    (errors.Unauthenticated, 401),
+    (errors.TooManyAttempts, 429),
+    (errors.PayloadTooLarge, 413),
+    (errors.UnsupportedContent, 415),
+    (errors.Unavailable, 503),
+    (errors.Invalid, 422),
+)
+
+
+def problem_of_domain_error(exc: errors.DomainError) -> Problem:
+    """The problem answering a domain error: its kind gives the status, it gives the rest."""
+    status = next((code for kind, code in _DOMAIN_STATUS if isinstance(exc, kind)), 422)
+    headers: dict[str, str] = {}
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return Problem(
+        status,
+        exc.code,
+        ja=exc.ja,
+        en=exc.en,
+        errors=exc.errors,
+        headers=headers or None,
+        extra=exc.extra or None,
+    )
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    return problem_response(problem_of_domain_error(exc), request.headers.get("accept-language"))
+
+
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
     return problem_response(exc, request.headers.get("accept-language"))
@@ -399,7 +438,8 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer every error of ``app`` as problem details.
 
-    :class:`Problem` → its own response; validation errors → 422
+    :class:`Problem` → its own response; a :class:`servicekit.errors.DomainError` →
+    the problem of its kind (:func:`problem_of_domain_error`); validation errors → 422
     ``request.invalid`` naming each field; unparsable JSON → 400
     ``request.malformed_json``; HTTP errors (unknown path, wrong method) →
     ``http.*`` problems; anything else → a logged 500 ``internal`` that reveals
@@ -408,6 +448,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     here covers apps without it.)
     """
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(errors.DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -21,8 +21,9 @@ from sqlmodel import col
 
 from servicekit import metrics, tracing
 from servicekit.bus import EventBus
+from servicekit.clock import system_clock
 from servicekit.logging import get_logger
-from servicekit.outbox import OUTBOX_CHANNEL, OutboxRecord, utcnow
+from servicekit.outbox import OUTBOX_CHANNEL, OutboxRecord
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
@@ -66,7 +67,7 @@ class OutboxRelay:
             if not rows:
                 return 0
             await asyncio.gather(*(self._publish(row) for row in rows))
-            sent_at = utcnow()
+            sent_at = system_clock()
             for row in rows:
                 row.published_at = sent_at
         return len(rows)
@@ -105,7 +106,9 @@ class OutboxRelay:
         """Delete rows published longer ago than ``older_than``."""
         async with self.sessions() as session, session.begin():
             result = await session.execute(
-                delete(OutboxRecord).where(col(OutboxRecord.published_at) < utcnow() - older_than)
+                delete(OutboxRecord).where(
+                    col(OutboxRecord.published_at) < system_clock() - older_than
+                )
             )
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from servicekit.bus import EventBus
+from servicekit.clock import Clock
 from servicekit.db import create_engine, session_factory
 from servicekit.settings import ServiceSettings
 from servicekit.uow import UnitOfWork
@@ -24,6 +25,8 @@ class Runtime:
     bus: EventBus
     uow_class: type[UnitOfWork] = UnitOfWork
     redis: Any = None
+    #: The process's one clock: routes, jobs, consumers and units of work read it.
+    clock: Clock = field(default_factory=Clock)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -49,7 +52,7 @@ class Runtime:
 
     def uow(self) -> UnitOfWork:
         """A new unit of work of this service."""
-        return self.uow_class(self.sessions, producer=self.service)
+        return self.uow_class(self.sessions, producer=self.service, clock=self.clock)
 
     @property
     def uow_factory(self) -> Callable[[], UnitOfWork]:

@@ -11,7 +11,6 @@ from typing import Any
 from billing.bootstrap import SERVICE
 from billing.domain.billing_month import UsageMonth
 from billing.service_layer.billing_run import run_billing
-from servicekit.clock import clock_of
 from servicekit.scheduler import run_once_if_leader
 
 
@@ -23,7 +22,7 @@ async def test_r22_r25_two_concurrent_runs_issue_each_invoice_once_without_gaps(
     for member_id in members:
         await billing.activate(member_id, start=date(2027, 1, 1))
     billing.pin(date(2027, 2, 15))
-    now = clock_of(billing.runtime)()
+    now = billing.runtime.clock()
 
     async def one_run() -> int:
         result = await run_billing(

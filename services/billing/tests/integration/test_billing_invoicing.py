@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from billing.service_layer.invoices import mark_overdue, settle_account_transfers
 from bizmall_events import MemberProfile, MemberProfileChanged
-from servicekit.clock import clock_of, japan_today
+from servicekit.clock import japan_today
 
 TRANSFER = {
     "bank_code": "0005",
@@ -272,7 +272,7 @@ async def test_r21_invoice_method_applied_vs_completed_vs_service_without_transf
     assert transfer_invoice["due_date"] == "2026-07-27"
     async with billing.runtime.uow() as uow:
         await settle_account_transfers(
-            uow=uow, today=date(2026, 7, 27), now=clock_of(billing.runtime)()
+            uow=uow, today=date(2026, 7, 27), now=billing.runtime.clock()
         )
     after = {i["id"]: i for i in await billing.invoices_of(completed)}
     assert after[transfer_invoice["id"]]["status"] == "paid"
@@ -348,7 +348,7 @@ async def test_r24_partial_payments_add_up_and_unpaid_invoices_become_overdue(
     assert rest.json()["status"] == "paid" and rest.json()["paid_amount"] == 3300
 
     async with billing.runtime.uow() as uow:
-        await mark_overdue(uow=uow, today=date(2026, 12, 1), now=clock_of(billing.runtime)())
+        await mark_overdue(uow=uow, today=date(2026, 12, 1), now=billing.runtime.clock())
     statuses = {i["id"]: i["status"] for i in await billing.invoices_of(late)}
     assert statuses[unpaid["id"]] == "overdue"
     assert (await billing.invoices_of(payer))[0]["status"] == "paid"
@@ -392,7 +392,7 @@ async def test_r24_issued_invoices_never_change_a_correction_voids_and_reissues(
     assert corrected["invoice_number"] != original["invoice_number"]
     statuses = {i["id"]: i["status"] for i in await billing.invoices_of(member_id)}
     assert statuses == {original["id"]: "void", corrected["id"]: "issued"}
-    today = japan_today(clock_of(billing.runtime)())
+    today = japan_today(billing.runtime.clock())
     assert corrected["issue_date"] == today.isoformat()
 
 

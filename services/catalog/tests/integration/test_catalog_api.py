@@ -296,14 +296,14 @@ async def test_lineup_filters_by_category_searches_both_languages_and_paginates(
 async def test_r17_start_dates_follow_the_13h_cutoff_with_a_pinned_clock(catalog: Catalog) -> None:
     service = await published_service(catalog)  # lead time: 2 business days
     url = f"/api/v1/services/{service['id']}/start-dates"
-    real_clock = catalog.app.state.clock
+    clock = catalog.app.state.runtime.clock
     try:
-        catalog.app.state.clock = lambda: datetime(2026, 12, 28, 12, 59, tzinfo=JST)
+        clock.pin(datetime(2026, 12, 28, 12, 59, tzinfo=JST))
         before = (await catalog.client.get(url)).json()
-        catalog.app.state.clock = lambda: datetime(2026, 12, 28, 13, 0, tzinfo=JST)
+        clock.pin(datetime(2026, 12, 28, 13, 0, tzinfo=JST))
         after = (await catalog.client.get(url, params={"months": 1})).json()
     finally:
-        catalog.app.state.clock = real_clock
+        clock.unpin()
     assert before["effective_order_date"] == "2026-12-28"
     assert before["earliest"] == "2027-01-05"
     assert before["cutoff"] == "13:00"
@@ -324,14 +324,14 @@ async def test_r17_cached_start_dates_turn_over_at_the_cutoff_and_follow_an_edit
     reaches the cached calendar at once."""
     service = await published_service(catalog)  # lead time: 2 business days
     url = f"/api/v1/services/{service['id']}/start-dates"
-    real_clock = catalog.app.state.clock
+    clock = catalog.app.state.runtime.clock
     try:
-        catalog.app.state.clock = lambda: datetime(2026, 12, 28, 12, 59, tzinfo=JST)
+        clock.pin(datetime(2026, 12, 28, 12, 59, tzinfo=JST))
         before = await catalog.client.get(url)
         assert before.headers["cache-control"] == "no-cache"
         again = await catalog.client.get(url, headers={"If-None-Match": before.headers["etag"]})
         assert again.status_code == 304
-        catalog.app.state.clock = lambda: datetime(2026, 12, 28, 13, 0, tzinfo=JST)
+        clock.pin(datetime(2026, 12, 28, 13, 0, tzinfo=JST))
         after = await catalog.client.get(url)
         stale = await catalog.client.get(url, headers={"If-None-Match": before.headers["etag"]})
         assert stale.status_code == 200
@@ -341,7 +341,7 @@ async def test_r17_cached_start_dates_turn_over_at_the_cutoff_and_follow_an_edit
         assert edited.status_code == 200, edited.text
         longer = await catalog.client.get(url)
     finally:
-        catalog.app.state.clock = real_clock
+        clock.unpin()
     assert before.json()["earliest"] == "2027-01-05"
     assert after.json()["effective_order_date"] == "2027-01-04"
     assert after.json()["earliest"] == "2027-01-06"

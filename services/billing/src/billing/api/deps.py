@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from billing.config import Settings
 from servicekit.auth import CurrentMember
-from servicekit.clock import Clock, clock_of
+from servicekit.clock import Clock
 from servicekit.problems import Problem
 from servicekit.runtime import Runtime
 
@@ -23,7 +23,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _clock(request: Request) -> Clock:
-    return clock_of(_runtime(request))
+    return _runtime(request).clock
 
 
 def _member_id(member: CurrentMember) -> uuid.UUID:

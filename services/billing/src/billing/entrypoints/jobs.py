@@ -8,7 +8,7 @@ from typing import cast
 from billing.config import Settings
 from billing.service_layer import invoices
 from billing.service_layer.billing_run import months_due, run_billing
-from servicekit.clock import clock_of, japan_today
+from servicekit.clock import japan_today
 from servicekit.runtime import Runtime
 from servicekit.scheduler import PeriodicJob
 
@@ -18,7 +18,7 @@ def jobs(runtime: Runtime) -> Sequence[PeriodicJob]:
     settings = cast(Settings, runtime.settings)
 
     async def billing_runs() -> None:
-        now = clock_of(runtime)()
+        now = runtime.clock()
         today = japan_today(now)
         async with runtime.uow() as uow:
             due = await months_due(uow=uow, today=today)
@@ -28,7 +28,7 @@ def jobs(runtime: Runtime) -> Sequence[PeriodicJob]:
             )
 
     async def payment_checks() -> None:
-        now = clock_of(runtime)()
+        now = runtime.clock()
         today = japan_today(now)
         async with runtime.uow() as uow:
             await invoices.settle_account_transfers(uow=uow, today=today, now=now)

@@ -15,7 +15,7 @@ from sqlmodel import col
 from bizmall_events.catalog import ServiceSnapshot
 from catalog.adapters.tables import ServiceRow, ServiceVersionRow
 from catalog.domain.model import SLUG_PATTERN
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 _SLUG = re.compile(SLUG_PATTERN)
 
@@ -91,7 +91,7 @@ class ServiceRepository:
             "description_ja": snapshot.description.ja,
             "description_en": snapshot.description.en,
             "snapshot": data,
-            "updated_at": utcnow(),
+            "updated_at": system_clock(),
         }
         row = await self.session.get(ServiceRow, snapshot.service_id)
         if row is None:

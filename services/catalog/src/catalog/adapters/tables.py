@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 class ServiceRow(SQLModel, table=True):
@@ -34,7 +34,7 @@ class ServiceRow(SQLModel, table=True):
     description_en: str
     snapshot: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
+        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
     )
 
 
@@ -51,5 +51,5 @@ class ServiceVersionRow(SQLModel, table=True):
     snapshot: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_by: str = Field(max_length=200)
     created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
+        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
     )

@@ -7,18 +7,14 @@ the lineup's read path. They only read attributes, so they never block the loop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from catalog.adapters.cache import LineupCache
 from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from servicekit.deps import ClockDep as ClockDep
 from servicekit.runtime import Runtime
-
-#: What the app reads the current time from (``app.state.clock``; tests pin it).
-Clock = Callable[[], datetime]
 
 
 async def runtime_of(request: Request) -> Runtime:
@@ -43,12 +39,6 @@ async def lineup_cache(request: Request) -> LineupCache:
     return cache
 
 
-async def clock(request: Request) -> Clock:
-    app_clock: Clock = request.app.state.clock
-    return app_clock
-
-
 RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 UowDep = Annotated[CatalogUnitOfWork, Depends(new_uow)]
 CacheDep = Annotated[LineupCache, Depends(lineup_cache)]
-ClockDep = Annotated[Clock, Depends(clock)]

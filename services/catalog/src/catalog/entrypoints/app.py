@@ -1,7 +1,5 @@
 """The catalog service's HTTP app."""
 
-from datetime import UTC, datetime
-
 from fastapi import FastAPI
 
 from catalog.api import ROUTERS
@@ -11,11 +9,5 @@ from servicekit.service import service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app (uvicorn calls this with no argument: settings come from the env).
-
-    ``app.state.clock`` is the app's source of the current time (the order
-    calendar depends on it); tests replace it to pin a moment.
-    """
-    app = service_app(SERVICE, settings, routers=ROUTERS)
-    app.state.clock = lambda: datetime.now(UTC)
-    return app
+    """Build the app (uvicorn calls this with no argument: settings come from the env)."""
+    return service_app(SERVICE, settings, routers=ROUTERS)

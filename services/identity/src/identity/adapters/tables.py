@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 def _ts(nullable: bool = False) -> Column:
@@ -44,7 +44,7 @@ class Member(SQLModel, table=True):
     privacy_policy_accepted_at: datetime | None = Field(default=None, sa_column=_ts(True))
     totp_secret: str | None = Field(default=None, max_length=400)
     totp_enrolled: bool = Field(default=False)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
     verified_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
 
@@ -56,7 +56,7 @@ class SigningKey(SQLModel, table=True):
     kid: str = Field(primary_key=True, max_length=40)
     public_jwk: str
     encrypted_private_key: str
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
     #: Set when a newer key took over: the key keeps verifying until its tokens expire.
     retired_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
@@ -73,7 +73,7 @@ class OneTimeToken(SQLModel, table=True):
     payload: str | None = Field(default=None, max_length=320)
     expires_at: datetime = Field(sa_column=_ts())
     used_at: datetime | None = Field(default=None, sa_column=_ts(True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
 
 
 class RefreshToken(SQLModel, table=True):
@@ -88,7 +88,7 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_ts())
     rotated_at: datetime | None = Field(default=None, sa_column=_ts(True))
     revoked_at: datetime | None = Field(default=None, sa_column=_ts(True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
 
 
 class IdentityDocument(SQLModel, table=True):
@@ -105,7 +105,7 @@ class IdentityDocument(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16, index=True)
     reason: str | None = Field(default=None, max_length=1000)
     version: int = Field(default=1)
-    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    uploaded_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
     reviewed_at: datetime | None = Field(default=None, sa_column=_ts(True))
     reviewed_by: str | None = Field(default=None, max_length=100)
     file_deleted_at: datetime | None = Field(default=None, sa_column=_ts(True))
@@ -125,7 +125,7 @@ class WithdrawalRequest(SQLModel, table=True):
     )
     reason: str | None = Field(default=None, max_length=1000)
     version: int = Field(default=1)
-    requested_at: datetime = Field(default_factory=utcnow, sa_column=_ts())
+    requested_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
     decided_at: datetime | None = Field(default=None, sa_column=_ts(True))
     decided_by: str | None = Field(default=None, max_length=100)
 

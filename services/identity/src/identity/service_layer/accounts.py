@@ -36,7 +36,7 @@ from identity.service_layer.tokens import (
     rotate,
     start_family,
 )
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 from servicekit.problems import Problem
 from servicekit.redis import Namespaced
 from servicekit.uow import UnitOfWork
@@ -116,7 +116,9 @@ async def register(ctx: IdentityContext, *, fields: dict[str, Any], password: st
     async with ctx.runtime.uow() as uow:
         existing = await _by_login_id(uow, login_id)
         if existing is not None:
-            uow.publish(RegistrationAttemptedExisting(member_id=existing.id, attempted_at=utcnow()))
+            uow.publish(
+                RegistrationAttemptedExisting(member_id=existing.id, attempted_at=system_clock())
+            )
             await uow.commit()
             return
         member = Member(
@@ -124,7 +126,7 @@ async def register(ctx: IdentityContext, *, fields: dict[str, Any], password: st
             password_hash=password_hash,
             contact_email=fields["email"],
             privacy_policy_version=ctx.settings.privacy_policy_version,
-            privacy_policy_accepted_at=utcnow(),
+            privacy_policy_accepted_at=system_clock(),
             **{k: v for k, v in fields.items() if k != "email"},
         )
         uow.session.add(member)
@@ -178,7 +180,7 @@ async def verify_email(ctx: IdentityContext, *, token: str) -> None:
         if member.status != "pending_verification":
             raise problems.token_problem("used")
         member.status = "active"
-        member.verified_at = utcnow()
+        member.verified_at = system_clock()
         member.version += 1
         uow.publish(
             MemberVerified(

@@ -14,7 +14,7 @@ from identity.adapters.document_store import DocumentStore
 from identity.adapters.tables import IdentityDocument, Member
 from identity.domain.documents import MY_NUMBER_WARNING, sniff_media_type
 from identity.service_layer.context import IdentityContext
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 from servicekit.problems import Problem
 
 
@@ -152,7 +152,7 @@ async def review(
             )
         document.status = decision
         document.reason = reason if decision == "rejected" else None
-        document.reviewed_at = utcnow()
+        document.reviewed_at = system_clock()
         document.reviewed_by = actor
         document.version += 1
         uow.audit(
@@ -178,7 +178,7 @@ async def review(
 
 async def purge_reviewed_files(ctx: IdentityContext) -> int:
     """Delete files reviewed more than the retention period ago; records are kept."""
-    horizon = utcnow() - timedelta(days=ctx.settings.document_retention_days)
+    horizon = system_clock() - timedelta(days=ctx.settings.document_retention_days)
     async with ctx.runtime.uow() as uow:
         rows = await uow.session.execute(
             sa.select(IdentityDocument)
@@ -192,6 +192,6 @@ async def purge_reviewed_files(ctx: IdentityContext) -> int:
         documents = list(rows.scalars())
         for document in documents:
             await store_of(ctx).delete(document.id)
-            document.file_deleted_at = utcnow()
+            document.file_deleted_at = system_clock()
         await uow.commit()
         return len(documents)

@@ -23,8 +23,8 @@ from sqlmodel import col
 
 from identity.adapters.tables import SigningKey
 from identity.config import Settings
+from servicekit.clock import system_clock
 from servicekit.crypto import SecretBox
-from servicekit.outbox import utcnow
 
 AUDIENCE = "bizmall"
 ISSUER = "bizmall-identity"
@@ -56,7 +56,7 @@ class KeyRing:
 
     async def rotate(self, session: AsyncSession) -> str:
         """Add a new current key and retire the others; returns the new kid."""
-        now = utcnow()
+        now = system_clock()
         await session.execute(
             sa.update(SigningKey).where(col(SigningKey.retired_at).is_(None)).values(retired_at=now)
         )
@@ -67,7 +67,7 @@ class KeyRing:
         return key.kid
 
     async def _signing_key(self, session: AsyncSession) -> tuple[str, Ed25519PrivateKey]:
-        now = utcnow()
+        now = system_clock()
         max_age = timedelta(seconds=self._settings.signing_key_rotation_seconds)
         # Re-read the current key now and then: another process may have rotated it,
         # and a retired key must stop signing well before it leaves the JWKS.
@@ -115,7 +115,7 @@ class KeyRing:
         # A retired key signed tokens until retirement; they live one access-token TTL.
         # Plus the re-check interval: another process may sign with it that much longer.
         grace = self._settings.access_token_ttl_seconds + 2 * CURRENT_KEY_RECHECK_SECONDS
-        horizon = utcnow() - timedelta(seconds=grace)
+        horizon = system_clock() - timedelta(seconds=grace)
         rows = (
             await session.execute(
                 sa.select(col(SigningKey.public_jwk)).where(

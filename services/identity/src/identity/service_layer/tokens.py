@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from identity.adapters.tables import OneTimeToken, RefreshToken
 from identity.service_layer import problems
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 def digest(token: str) -> str:
@@ -30,7 +30,7 @@ async def issue_link_token(
     payload: str | None = None,
 ) -> tuple[str, datetime]:
     """A new token for ``purpose``; earlier unused tokens of that purpose stop working."""
-    now = utcnow()
+    now = system_clock()
     await session.execute(
         sa.update(OneTimeToken)
         .where(
@@ -72,9 +72,9 @@ async def consume_link_token(
         raise problems.token_problem("invalid", resend_path=resend_path)
     if row.used_at is not None:
         raise problems.token_problem("used", resend_path=resend_path)
-    if row.expires_at <= utcnow():
+    if row.expires_at <= system_clock():
         raise problems.token_problem("expired", resend_path=resend_path)
-    row.used_at = utcnow()
+    row.used_at = system_clock()
     return row
 
 
@@ -88,7 +88,7 @@ async def start_family(
         family=family,
         member_id=member_id,
         roles=roles,
-        expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+        expires_at=system_clock() + timedelta(seconds=ttl_seconds),
     )
     return token, family
 
@@ -128,7 +128,7 @@ async def rotate(session: AsyncSession, token: str) -> tuple[RefreshToken, str]:
             .with_for_update()
         )
     ).scalar_one_or_none()
-    now = utcnow()
+    now = system_clock()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise problems.session_invalid()
     if row.rotated_at is not None:
@@ -158,7 +158,7 @@ async def revoke_families(
         where.append(col(RefreshToken.family_id) == family)
     if keep_family is not None:
         where.append(col(RefreshToken.family_id) != keep_family)
-    await session.execute(sa.update(RefreshToken).where(*where).values(revoked_at=utcnow()))
+    await session.execute(sa.update(RefreshToken).where(*where).values(revoked_at=system_clock()))
 
 
 async def family_of(session: AsyncSession, token: str) -> RefreshToken | None:

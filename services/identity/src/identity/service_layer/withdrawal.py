@@ -18,7 +18,7 @@ from identity.adapters.tables import Member, WithdrawalRequest
 from identity.service_layer.accounts import profile_of
 from identity.service_layer.context import IdentityContext
 from identity.service_layer.tokens import revoke_families
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 from servicekit.problems import Problem
 from servicekit.uow import UnitOfWork
 
@@ -52,7 +52,7 @@ def view(request: WithdrawalRequest) -> dict[str, Any]:
 def _refuse(uow: UnitOfWork, request: WithdrawalRequest, items: tuple[BlockingItem, ...]) -> None:
     request.status = "refused"
     request.blocking_items = [item.model_dump(mode="json") for item in items]
-    request.decided_at = utcnow()
+    request.decided_at = system_clock()
     request.version += 1
     uow.publish(
         WithdrawalDecided(
@@ -184,7 +184,7 @@ async def confirm(ctx: IdentityContext, *, withdrawal_id: uuid.UUID, actor: str)
             member.version += 1
             await revoke_families(uow.session, member_id=member.id)
             request.status = "withdrawn"
-            request.decided_at = utcnow()
+            request.decided_at = system_clock()
             request.decided_by = actor
             request.version += 1
             uow.publish(

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 def _timestamp(*, nullable: bool = False, default: bool = False) -> Any:
     column = Column(sa.DateTime(timezone=True), nullable=nullable)
     if default:
-        return Field(default_factory=utcnow, sa_column=column)
+        return Field(default_factory=system_clock, sa_column=column)
     return Field(default=None, sa_column=column)
 
 

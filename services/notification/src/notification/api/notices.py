@@ -21,7 +21,7 @@ from notification.domain.notices import NoticeRuleError
 from notification.service_layer import notices
 from notification.service_layer.maintenance import publish_maintenance_soon
 from servicekit.auth import OpsOnly
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 from servicekit.problems import Problem
 
 public_router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
@@ -54,7 +54,7 @@ def _rule_problem(error: NoticeRuleError) -> Problem:
 @public_router.get("", response_model=NoticeList)
 async def list_public_notices(runtime: RuntimeDep) -> NoticeList:
     """Current and upcoming notices, maintenance windows first (R1)."""
-    now = utcnow()
+    now = system_clock()
     async with runtime.sessions() as session:
         rows = await notices.live_notices(session, now)
     return NoticeList(items=[NoticeOut.of(row, now) for row in rows])
@@ -63,7 +63,7 @@ async def list_public_notices(runtime: RuntimeDep) -> NoticeList:
 @ops_router.get("", response_model=OpsNoticeList)
 async def list_all_notices(runtime: RuntimeDep, ops: OpsOnly) -> OpsNoticeList:
     """Every notice, scheduled and withdrawn ones included."""
-    now = utcnow()
+    now = system_clock()
     async with runtime.sessions() as session:
         rows = await notices.all_notices(session)
     return OpsNoticeList(items=[OpsNoticeOut.of(row, now) for row in rows])
@@ -75,7 +75,7 @@ async def read_notice(runtime: RuntimeDep, ops: OpsOnly, notice_id: uuid.UUID) -
         row = await session.get(Notice, notice_id)
     if row is None:
         raise _not_found()
-    return OpsNoticeOut.of(row, utcnow())
+    return OpsNoticeOut.of(row, system_clock())
 
 
 @ops_router.post("", response_model=OpsNoticeOut, status_code=201)
@@ -98,7 +98,7 @@ async def create_notice(runtime: RuntimeDep, ops: OpsOnly, body: NoticeCreate) -
     except NoticeRuleError as error:
         raise _rule_problem(error) from None
     await publish_maintenance_soon(runtime)
-    return OpsNoticeOut.of(row, utcnow())
+    return OpsNoticeOut.of(row, system_clock())
 
 
 def _changes(body: NoticeUpdate) -> dict[str, Any]:
@@ -135,7 +135,7 @@ async def edit_notice(
     except NoticeRuleError as error:
         raise _rule_problem(error) from None
     await publish_maintenance_soon(runtime)
-    return OpsNoticeOut.of(row, utcnow())
+    return OpsNoticeOut.of(row, system_clock())
 
 
 @ops_router.post("/{notice_id}/withdraw", response_model=OpsNoticeOut)
@@ -149,4 +149,4 @@ async def withdraw_notice(runtime: RuntimeDep, ops: OpsOnly, notice_id: uuid.UUI
     except notices.NoticeWithdrawn:
         raise _withdrawn() from None
     await publish_maintenance_soon(runtime)
-    return OpsNoticeOut.of(row, utcnow())
+    return OpsNoticeOut.of(row, system_clock())

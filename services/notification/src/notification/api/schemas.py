@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from bizmall_events import InquiryCategory
 from notification.adapters.tables import Delivery, Inquiry, InquiryAnswer, Notice
 from notification.domain.notices import NoticeCategory
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 
 class Title(BaseModel):
@@ -29,7 +29,7 @@ class NoticeCreate(BaseModel):
     category: NoticeCategory
     title: Title
     body: Body
-    publish_at: AwareDatetime = Field(default_factory=utcnow)
+    publish_at: AwareDatetime = Field(default_factory=system_clock)
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     functions: list[str] = Field(default_factory=list, max_length=10)

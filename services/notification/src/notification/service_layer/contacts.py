@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from notification.adapters.tables import MemberContact
+from servicekit.clock import system_clock
 from servicekit.consumer import RetryLater
-from servicekit.outbox import utcnow
 
 
 async def save_contact(
@@ -32,7 +32,7 @@ async def save_contact(
         "name": name,
         "status": status,
         "aggregate_version": version,
-        "updated_at": utcnow(),
+        "updated_at": system_clock(),
     }
     insert_row = insert(MemberContact).values(**values)
     statement = insert_row.on_conflict_do_update(

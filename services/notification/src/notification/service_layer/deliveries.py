@@ -19,7 +19,7 @@ from sqlmodel import col
 from notification.adapters.tables import Delivery
 from notification.domain.emails import TEMPLATES
 from servicekit import tracing
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 #: Committing a delivery NOTIFYs this channel, so the sender wakes at once.
 DELIVERY_CHANNEL = "notification_delivery"
@@ -46,7 +46,7 @@ async def record_delivery(
     """
     if template not in TEMPLATES:
         raise ValueError(f"unknown email template {template!r}")
-    now = utcnow()
+    now = system_clock()
     traceparent = tracing.current_traceparent()
     if traceparent is not None:
         payload = {**payload, TRACE_KEY: traceparent}
@@ -124,6 +124,6 @@ async def retry_delivery(session: AsyncSession, *, delivery_id: uuid.UUID) -> De
         raise DeliveryNotFound
     if row.state != "failed":
         raise DeliveryNotFailed
-    row.state, row.attempts, row.next_attempt_at = "pending", 0, utcnow()
+    row.state, row.attempts, row.next_attempt_at = "pending", 0, system_clock()
     await session.execute(text(f"NOTIFY {DELIVERY_CHANNEL}"))
     return row

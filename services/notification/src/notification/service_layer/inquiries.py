@@ -16,7 +16,7 @@ from bizmall_events import InquiryAnswered
 from notification.adapters.tables import Inquiry, InquiryAnswer, MemberContact
 from notification.domain.inquiries import status_after_answer, status_after_close
 from notification.service_layer.deliveries import record_delivery
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 from servicekit.uow import UnitOfWork
 
 
@@ -55,7 +55,7 @@ async def submit_inquiry(
         order_id=order_id,
         status="open",
         aggregate_version=1,
-        created_at=utcnow(),
+        created_at=system_clock(),
     )
     uow.session.add(inquiry)
     await uow.commit()
@@ -135,7 +135,11 @@ async def answer_inquiry(
     inquiry.status = status_after_answer(inquiry.status)
     inquiry.aggregate_version += 1
     answer = InquiryAnswer(
-        id=uuid.uuid4(), inquiry_id=inquiry.id, body=body, answered_by=actor, answered_at=utcnow()
+        id=uuid.uuid4(),
+        inquiry_id=inquiry.id,
+        body=body,
+        answered_by=actor,
+        answered_at=system_clock(),
     )
     session.add(answer)
     envelope = uow.publish(
@@ -179,7 +183,7 @@ async def close_inquiry(uow: UnitOfWork, *, inquiry_id: uuid.UUID, actor: str) -
         raise InquiryNotFound
     inquiry.status = status_after_close(inquiry.status)
     inquiry.aggregate_version += 1
-    inquiry.closed_at = utcnow()
+    inquiry.closed_at = system_clock()
     uow.audit(actor=actor, action="inquiry.closed", target=str(inquiry.id))
     await uow.commit()
     return inquiry

@@ -21,8 +21,8 @@ from sqlmodel import col
 
 from notification.adapters.tables import Notice
 from notification.domain.notices import MAINTENANCE_CATEGORIES
+from servicekit.clock import system_clock
 from servicekit.logging import get_logger
-from servicekit.outbox import utcnow
 from servicekit.redis import key
 from servicekit.runtime import Runtime
 
@@ -61,7 +61,7 @@ async def open_windows(session: AsyncSession, now: datetime) -> list[dict[str, A
 async def publish_maintenance(runtime: Runtime) -> list[dict[str, Any]]:
     """Rewrite the gateway's key from the notices; returns the windows written."""
     async with runtime.sessions() as session:
-        windows = await open_windows(session, utcnow())
+        windows = await open_windows(session, system_clock())
     await runtime.redis.set(
         maintenance_key(runtime.settings.redis_namespace), orjson.dumps(windows)
     )

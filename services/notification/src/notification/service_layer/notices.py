@@ -18,7 +18,7 @@ from notification.domain.notices import (
     display_order,
     is_shown,
 )
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 from servicekit.uow import UnitOfWork
 
 
@@ -87,7 +87,7 @@ def _apply(notice: Notice, draft: NoticeDraft) -> None:
     notice.publish_at = draft.publish_at
     notice.starts_at, notice.ends_at = draft.starts_at, draft.ends_at
     notice.functions = sorted(set(draft.functions))
-    notice.updated_at = utcnow()
+    notice.updated_at = system_clock()
 
 
 def _audit_details(notice: Notice) -> dict[str, Any]:
@@ -151,7 +151,7 @@ async def edit_notice(
 async def withdraw_notice(uow: UnitOfWork, *, notice_id: uuid.UUID, actor: str) -> Notice:
     """Withdraw a notice: it leaves the site and its maintenance window ends at once."""
     notice = await _locked(uow.session, notice_id)
-    notice.withdrawn_at = notice.updated_at = utcnow()
+    notice.withdrawn_at = notice.updated_at = system_clock()
     uow.audit(actor=actor, action="notice.withdrawn", target=str(notice.id))
     await uow.commit()
     return notice

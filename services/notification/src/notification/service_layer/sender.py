@@ -39,10 +39,10 @@ from notification.domain.delivery import after_failure
 from notification.domain.emails import SEALED_TOKEN_KEY, TOKEN_LINK_PATHS
 from notification.service_layer.deliveries import DELIVERY_CHANNEL, TRACE_KEY
 from servicekit import tracing
+from servicekit.clock import system_clock
 from servicekit.crypto import SecretBox
 from servicekit.logging import get_logger
 from servicekit.metrics import REGISTRY
-from servicekit.outbox import utcnow
 from servicekit.relay import asyncpg_dsn
 
 _log = get_logger("notification.sender")
@@ -166,7 +166,7 @@ class DeliverySender:
                     await session.execute(
                         select(Delivery)
                         .where(col(Delivery.state) == "pending")
-                        .where(col(Delivery.next_attempt_at) <= utcnow())
+                        .where(col(Delivery.next_attempt_at) <= system_clock())
                         .order_by(col(Delivery.next_attempt_at))
                         .limit(len(mailers))
                         .with_for_update(skip_locked=True)
@@ -208,7 +208,7 @@ class DeliverySender:
             outcome = after_failure(
                 attempts=row.attempts,
                 retry_delays=self.settings.delivery_retry_seconds,
-                now=utcnow(),
+                now=system_clock(),
                 permanent=permanent,
             )
             row.state = outcome.state
@@ -223,7 +223,7 @@ class DeliverySender:
             return
         EMAIL_SENT.labels(row.template).inc()
         row.state = "sent"
-        row.sent_at = utcnow()
+        row.sent_at = system_clock()
         row.last_error = None
         log.info("email sent", attempt=row.attempts)
 

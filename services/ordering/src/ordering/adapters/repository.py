@@ -24,7 +24,7 @@ from ordering.adapters.tables import (
 )
 from ordering.domain.contract import Contract
 from ordering.domain.order import Order, StatusChange
-from servicekit.outbox import utcnow
+from servicekit.clock import system_clock
 
 # --- catalog copy -------------------------------------------------------------
 
@@ -37,7 +37,7 @@ async def store_service_version(*, session: AsyncSession, snapshot: ServiceSnaps
             service_id=snapshot.service_id,
             version=snapshot.service_version,
             snapshot=snapshot.model_dump(mode="json"),
-            received_at=utcnow(),
+            received_at=system_clock(),
         )
         .on_conflict_do_nothing()
     )
@@ -189,7 +189,7 @@ def _order_values(order: Order) -> dict[str, Any]:
         "held_from": order.held_from,
         "status_history": [change.as_dict() for change in order.status_history],
         "created_at": order.created_at,
-        "updated_at": utcnow(),
+        "updated_at": system_clock(),
     }
 
 
@@ -468,7 +468,7 @@ async def claim_activation_notice(*, session: AsyncSession, order_id: uuid.UUID)
     """Record the order's activation notice as issued; False when it already was (R18)."""
     statement = (
         insert(ActivationNoticeIssued)
-        .values(order_id=order_id, issued_at=utcnow())
+        .values(order_id=order_id, issued_at=system_clock())
         .on_conflict_do_nothing()
         .returning(col(ActivationNoticeIssued.order_id))
     )

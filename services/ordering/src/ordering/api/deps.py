@@ -7,7 +7,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 
 from ordering.config import Settings
-from servicekit.clock import Clock, clock_of
+from servicekit.clock import Clock
 from servicekit.runtime import Runtime
 
 
@@ -20,7 +20,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _clock(request: Request) -> Clock:
-    return clock_of(_runtime(request))
+    return _runtime(request).clock
 
 
 RuntimeDep = Annotated[Runtime, Depends(_runtime)]

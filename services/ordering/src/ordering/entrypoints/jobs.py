@@ -7,7 +7,6 @@ from typing import cast
 
 from ordering.config import Settings
 from ordering.service_layer import notices
-from servicekit.clock import clock_of
 from servicekit.runtime import Runtime
 from servicekit.scheduler import PeriodicJob
 
@@ -18,12 +17,12 @@ def jobs(runtime: Runtime) -> Sequence[PeriodicJob]:
 
     async def activation_notices() -> None:
         async with runtime.uow() as uow:
-            await notices.issue_due_activation_notices(uow=uow, clock=clock_of(runtime))
+            await notices.issue_due_activation_notices(uow=uow, clock=runtime.clock)
 
     async def document_deadline() -> None:
         async with runtime.uow() as uow:
             await notices.reject_orders_without_documents(
-                uow=uow, clock=clock_of(runtime), wait_days=settings.document_wait_days
+                uow=uow, clock=runtime.clock, wait_days=settings.document_wait_days
             )
 
     interval = settings.job_interval_seconds

@@ -10,7 +10,6 @@ from bizmall_events import (
     WithdrawalDecided,
 )
 from ordering.service_layer import local_copies
-from servicekit.clock import clock_of
 from servicekit.consumer import Subscriptions
 from servicekit.runtime import Runtime
 
@@ -25,5 +24,5 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         MemberProfileChanged: local_copies.on_member_changed,
         WithdrawalDecided: local_copies.on_withdrawal_decided,
         # Read the clock at each event: tests pin it after the worker is built.
-        DocumentReviewed: local_copies.document_review_handler(lambda: clock_of(runtime)()),
+        DocumentReviewed: local_copies.document_review_handler(lambda: runtime.clock()),
     }
