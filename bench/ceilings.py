@@ -45,7 +45,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from bench.stack import Stack, postgres_dsn
-from catalog.api.views import ServicePage
+from catalog.api.schemas import ServicePage
 
 HOST = "127.0.0.1"
 WORKERS = int(os.environ.get("BENCH_CEILING_WORKERS", "1"))

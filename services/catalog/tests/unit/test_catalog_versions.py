@@ -6,47 +6,22 @@ import uuid
 
 import pytest
 
-from bizmall_events.catalog import ServicePublished, ServiceSnapshot
+from bizmall_events.catalog import ServicePublished
 from catalog.domain import model
-from catalog.domain.model import (
-    InvalidServiceTerms,
-    Plan,
-    ServiceRuleViolation,
-    ServiceTerms,
-)
-from catalog.domain.order_fields import EMPTY_ORDER_FIELDS, InvalidOrderFields
+from catalog.domain.errors import InvalidServiceTerms, ServiceRuleViolation
+from catalog.domain.model import Plan, Service
+from catalog.domain.order_fields import InvalidOrderFields
 from catalog.service_layer.demo_lineup import DEMO_LINEUP
 
-
-def _terms(**changes: object) -> ServiceTerms:
-    values: dict[str, object] = {
-        "category": "office",
-        "name": {"ja": "テスト", "en": "Test"},
-        "description": {"ja": "説明", "en": "Description"},
-        "order_unit": 1,
-        "max_quantity_per_order": 10,
-        "takes_phone_orders": True,
-        "order_fields": EMPTY_ORDER_FIELDS,
-        "lead_time_business_days": 3,
-        "activation_notice": {"kind": "on_activation"},
-        "requires_corporation": False,
-        "allows_account_transfer": True,
-        "free_first_month": False,
-        "cancellable_on_site": False,
-        "early_termination": {"kind": "none"},
-        "minimum_term_months": 0,
-        "withdrawal_requires_contracts_ended": False,
-    }
-    return ServiceTerms.model_validate({**values, **changes})
-
+from .builders import terms as _terms
 
 PLAN = Plan(
     plan_id=uuid.uuid4(), name={"ja": "標準", "en": "Standard"}, monthly_fee=1000, initial_fee=500
 )
 
 
-def _draft(plans: list[Plan] | None = None) -> ServiceSnapshot:
-    return model.new_service(
+def _service(plans: list[Plan] | None = None) -> Service:
+    return Service.create(
         service_id=uuid.uuid4(),
         slug="test-svc",
         terms=_terms(),
@@ -54,24 +29,32 @@ def _draft(plans: list[Plan] | None = None) -> ServiceSnapshot:
     )
 
 
+def _published() -> Service:
+    service = _service()
+    service.publish()
+    return service
+
+
 def test_r28_a_new_service_is_a_draft_at_version_1() -> None:
-    draft = _draft()
+    draft = _service().current
     assert (draft.status, draft.service_version) == ("draft", 1)
     assert draft.plans[0].plan_version_id == model.plan_version_id(PLAN.plan_id, 1)
 
 
 def test_r28_every_change_is_the_next_version_and_leaves_the_old_one_intact() -> None:
-    draft = _draft()
-    published = model.publish(draft)
-    edited = model.revise_terms(published, {"lead_time_business_days": 9})
+    service = _service()
+    draft = service.current
+    published = service.publish()
+    edited = service.revise_terms({"lead_time_business_days": 9})
     assert [s.service_version for s in (draft, published, edited)] == [1, 2, 3]
     assert (published.lead_time_business_days, edited.lead_time_business_days) == (3, 9)
     assert edited.status == "published"
 
 
 def test_r28_a_changed_plan_gets_a_new_version_id_and_the_old_keeps_its_price() -> None:
-    v2 = model.publish(_draft())
-    v3 = model.change_plan(v2, PLAN.model_copy(update={"monthly_fee": 1200}))
+    service = _published()
+    v2 = service.current
+    v3 = service.change_plan(PLAN.model_copy(update={"monthly_fee": 1200}))
     old, new = v2.plan(PLAN.plan_id), v3.plan(PLAN.plan_id)
     assert old is not None and new is not None
     assert old.plan_version_id != new.plan_version_id
@@ -79,9 +62,10 @@ def test_r28_a_changed_plan_gets_a_new_version_id_and_the_old_keeps_its_price() 
 
 
 def test_r28_a_term_change_also_renews_plan_version_ids() -> None:
-    v2 = model.publish(_draft())
-    v3 = model.revise_terms(
-        v2, {"minimum_term_months": 12, "early_termination": {"kind": "remaining_months"}}
+    service = _published()
+    v2 = service.current
+    v3 = service.revise_terms(
+        {"minimum_term_months": 12, "early_termination": {"kind": "remaining_months"}}
     )
     assert v2.plans[0].plan_version_id != v3.plans[0].plan_version_id
 
@@ -90,45 +74,46 @@ def test_r28_plans_can_be_added_and_removed() -> None:
     second = Plan(
         plan_id=uuid.uuid4(), name={"ja": "上位", "en": "Pro"}, monthly_fee=2000, initial_fee=0
     )
-    v3 = model.add_plan(model.publish(_draft()), second)
+    service = _published()
+    v3 = service.add_plan(second)
     assert [p.plan_id for p in v3.plans] == [PLAN.plan_id, second.plan_id]
-    v4 = model.remove_plan(v3, PLAN.plan_id)
+    v4 = service.remove_plan(PLAN.plan_id)
     assert [p.plan_id for p in v4.plans] == [second.plan_id]
 
 
 def test_r28_a_published_service_keeps_at_least_one_plan() -> None:
     with pytest.raises(ServiceRuleViolation) as caught:
-        model.remove_plan(model.publish(_draft()), PLAN.plan_id)
+        _published().remove_plan(PLAN.plan_id)
     assert caught.value.code == "catalog.no_plans"
     with pytest.raises(ServiceRuleViolation):
-        model.publish(_draft(plans=[]))
+        _service(plans=[]).publish()
 
 
 def test_r28_duplicate_plan_ids_are_refused() -> None:
     with pytest.raises(InvalidServiceTerms):
-        model.add_plan(_draft(), PLAN)
+        _service().add_plan(PLAN)
 
 
 def test_r28_unknown_plans_are_refused() -> None:
     with pytest.raises(ServiceRuleViolation) as caught:
-        model.change_plan(_draft(), PLAN.model_copy(update={"plan_id": uuid.uuid4()}))
+        _service().change_plan(PLAN.model_copy(update={"plan_id": uuid.uuid4()}))
     assert caught.value.code == "catalog.plan_not_found"
 
 
 def test_r28_life_cycle_transitions() -> None:
-    published = model.publish(_draft())
+    service = _published()
     with pytest.raises(ServiceRuleViolation):
-        model.publish(published)
-    retired = model.retire(published)
+        service.publish()
+    retired = service.retire()
     assert retired.status == "retired"
     with pytest.raises(ServiceRuleViolation):
-        model.retire(retired)
+        service.retire()
     with pytest.raises(ServiceRuleViolation) as caught:
-        model.revise_terms(retired, {"lead_time_business_days": 1})
+        service.revise_terms({"lead_time_business_days": 1})
     assert caught.value.code == "catalog.service_retired"
-    assert model.publish(retired).status == "published"
+    assert service.publish().status == "published"
     with pytest.raises(ServiceRuleViolation):
-        model.retire(_draft())
+        _service().retire()
 
 
 def test_r28_events_announce_published_services_only() -> None:
@@ -141,7 +126,7 @@ def test_r28_events_announce_published_services_only() -> None:
 
 def test_r14_quantity_rules_must_agree() -> None:
     with pytest.raises(InvalidServiceTerms):
-        model.revise_terms(_draft(), {"order_unit": 20})
+        _service().revise_terms({"order_unit": 20})
     with pytest.raises(ValueError):
         _terms(order_unit=5, max_quantity_per_order=4)
 
@@ -154,15 +139,15 @@ def test_r20_a_termination_fee_needs_a_minimum_term() -> None:
 def test_r13_order_fields_outside_the_subset_are_refused_on_create_and_edit() -> None:
     bad = {"type": "object", "properties": {"x": {"type": "number"}}, "additionalProperties": False}
     with pytest.raises(InvalidOrderFields):
-        model.new_service(
+        Service.create(
             service_id=uuid.uuid4(), slug="bad", terms=_terms(order_fields=bad), plans=[]
         )
     with pytest.raises(InvalidOrderFields):
-        model.revise_terms(_draft(), {"order_fields": bad})
+        _service().revise_terms({"order_fields": bad})
 
 
 def test_the_snapshot_fits_the_published_event_contract() -> None:
-    snapshot = model.publish(_draft())
+    snapshot = _published().current
     event = ServicePublished(
         service_id=snapshot.service_id,
         aggregate_version=snapshot.service_version,
@@ -173,7 +158,7 @@ def test_the_snapshot_fits_the_published_event_contract() -> None:
 
 def test_spec4_demo_lineup_covers_every_flag_value() -> None:
     services = [
-        model.new_service(service_id=uuid.uuid4(), slug=slug, terms=terms, plans=plans)
+        Service.create(service_id=uuid.uuid4(), slug=slug, terms=terms, plans=plans).current
         for slug, terms, plans in DEMO_LINEUP
     ]
     assert len(services) >= 8

@@ -2,85 +2,45 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import uuid
-from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bizmall_events.catalog import ServiceSnapshot
 from catalog.adapters.tables import ServiceRow, ServiceVersionRow
-from catalog.domain.model import SLUG_PATTERN
-from servicekit.clock import system_clock
+from catalog.domain.model import Service
+from servicekit.pagination import Page, after_cursor, page_of
+from servicekit.repository import SqlRepository
 
-_SLUG = re.compile(SLUG_PATTERN)
-
-
-class InvalidCursor(ValueError):
-    """A pagination cursor this service did not hand out."""
-
-
-def encode_cursor(slug: str) -> str:
-    """The opaque cursor that continues a listing after ``slug``."""
-    return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The slug inside ``cursor``; raises :class:`InvalidCursor`."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        slug = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidCursor(cursor) from None
-    if not _SLUG.fullmatch(slug):
-        raise InvalidCursor(cursor)
-    return slug
-
-
-@dataclass(frozen=True)
-class LineupPage:
-    """One page of current snapshots, ordered by slug."""
-
-    items: list[ServiceSnapshot]
-    next_cursor: str | None
+#: The lineup's key. Typed, so that a cursor of another listing is refused
+#: (the slug column's own type, SQLModel's ``AutoString``, names no Python type).
+_BY_SLUG = sa.type_coerce(col(ServiceRow.slug), sa.String())
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class ServiceRepository:
-    """Services in one session; callers own the transaction."""
+class ServiceRepository(SqlRepository):
+    """Services in the unit of work's transaction; every version ever made is kept (R28)."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    async def get(self, service_id: uuid.UUID) -> Service | None:
+        """The service, locked until the transaction ends, to be changed."""
+        row = await self.session.get(ServiceRow, service_id, with_for_update=True)
+        if row is None:
+            return None
+        return self.track(Service(current=ServiceSnapshot.model_validate(row.snapshot)))
 
-    async def current(
-        self, service_id: uuid.UUID, *, for_update: bool = False
-    ) -> ServiceSnapshot | None:
-        """The latest version of a service (locked for a change when ``for_update``)."""
-        row = await self.session.get(ServiceRow, service_id, with_for_update=for_update)
-        return ServiceSnapshot.model_validate(row.snapshot) if row is not None else None
+    async def save(self, service: Service, *, actor: str) -> None:
+        """Store the versions ``service`` made as new rows; the last becomes its current one."""
+        self.track(service)
+        for snapshot in service.collect_new_versions():
+            await self._store(snapshot, actor=actor)
 
-    async def slug_taken(self, slug: str) -> bool:
-        """Whether a service already uses ``slug``."""
-        found = await self.session.scalar(
-            sa.select(col(ServiceRow.id)).where(col(ServiceRow.slug) == slug)
-        )
-        return found is not None
-
-    async def version(self, service_id: uuid.UUID, version: int) -> ServiceSnapshot | None:
-        """One stored version of a service."""
-        row = await self.session.get(ServiceVersionRow, (service_id, version))
-        return ServiceSnapshot.model_validate(row.snapshot) if row is not None else None
-
-    async def save(self, snapshot: ServiceSnapshot, *, actor: str) -> None:
-        """Store ``snapshot`` as a new version and make it the service's current one."""
+    async def _store(self, snapshot: ServiceSnapshot, *, actor: str) -> None:
         data = snapshot.model_dump(mode="json")
+        now = self.clock()
         values = {
             "slug": snapshot.slug,
             "status": snapshot.status,
@@ -91,7 +51,7 @@ class ServiceRepository:
             "description_ja": snapshot.description.ja,
             "description_en": snapshot.description.en,
             "snapshot": data,
-            "updated_at": system_clock(),
+            "updated_at": now,
         }
         row = await self.session.get(ServiceRow, snapshot.service_id)
         if row is None:
@@ -108,9 +68,27 @@ class ServiceRepository:
                 status=snapshot.status,
                 snapshot=data,
                 created_by=actor,
+                created_at=now,
             )
         )
         await self.session.flush()
+
+    async def slug_taken(self, slug: str) -> bool:
+        """Whether a service already uses ``slug``."""
+        found = await self.session.scalar(
+            sa.select(col(ServiceRow.id)).where(col(ServiceRow.slug) == slug)
+        )
+        return found is not None
+
+    async def current(self, service_id: uuid.UUID) -> ServiceSnapshot | None:
+        """The latest version of a service, to read."""
+        row = await self.session.get(ServiceRow, service_id)
+        return ServiceSnapshot.model_validate(row.snapshot) if row is not None else None
+
+    async def version(self, service_id: uuid.UUID, version: int) -> ServiceSnapshot | None:
+        """One stored version of a service."""
+        row = await self.session.get(ServiceVersionRow, (service_id, version))
+        return ServiceSnapshot.model_validate(row.snapshot) if row is not None else None
 
     async def lineup(
         self,
@@ -120,9 +98,12 @@ class ServiceRepository:
         query: str | None,
         limit: int,
         cursor: str | None,
-    ) -> LineupPage:
-        """Current snapshots in ``statuses``, filtered, by slug, ``limit`` per page."""
-        stmt = sa.select(col(ServiceRow.snapshot), col(ServiceRow.slug)).where(
+    ) -> Page[ServiceSnapshot]:
+        """Current snapshots in ``statuses``, filtered, by slug, ``limit`` per page.
+
+        Raises ``servicekit.pagination.InvalidCursor`` for a cursor it did not hand out.
+        """
+        stmt = sa.select(col(ServiceRow.snapshot), _BY_SLUG.label("slug")).where(
             col(ServiceRow.status).in_(statuses)
         )
         if category:
@@ -142,9 +123,11 @@ class ServiceRepository:
                     )
                 )
             )
-        if cursor:
-            stmt = stmt.where(col(ServiceRow.slug) > decode_cursor(cursor))
-        rows = (await self.session.execute(stmt.order_by(ServiceRow.slug).limit(limit + 1))).all()
-        items = [ServiceSnapshot.model_validate(row.snapshot) for row in rows[:limit]]
-        next_cursor = encode_cursor(rows[limit - 1].slug) if len(rows) > limit else None
-        return LineupPage(items=items, next_cursor=next_cursor)
+        stmt = after_cursor(stmt, [_BY_SLUG], cursor).limit(limit + 1)
+        page = page_of(
+            (await self.session.execute(stmt)).all(), limit=limit, key=lambda r: (r.slug,)
+        )
+        return Page(
+            items=[ServiceSnapshot.model_validate(row.snapshot) for row in page.items],
+            next_cursor=page.next_cursor,
+        )

@@ -2,7 +2,8 @@
 
 ``catalog_service`` holds what the public reads filter and search on, plus the
 current snapshot; ``catalog_service_version`` holds every snapshot ever made
-and is only ever inserted into (R28).
+and is only ever inserted into (R28). Both times are the service clock's
+(``uow.clock``), set by the repository.
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
-
-from servicekit.clock import system_clock
 
 
 class ServiceRow(SQLModel, table=True):
@@ -33,9 +32,7 @@ class ServiceRow(SQLModel, table=True):
     description_ja: str
     description_en: str
     snapshot: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    updated_at: datetime = Field(
-        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
-    )
+    updated_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))
 
 
 class ServiceVersionRow(SQLModel, table=True):
@@ -50,6 +47,4 @@ class ServiceVersionRow(SQLModel, table=True):
     status: str = Field(max_length=20)
     snapshot: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     created_by: str = Field(max_length=200)
-    created_at: datetime = Field(
-        default_factory=system_clock, sa_column=Column(sa.DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(sa_column=Column(sa.DateTime(timezone=True), nullable=False))

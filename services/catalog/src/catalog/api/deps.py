@@ -1,8 +1,10 @@
-"""Dependencies shared by the catalog's routers.
+"""Typed dependencies of the catalog's routers.
 
 They are ``async def`` although none awaits anything: FastAPI runs a plain ``def``
 dependency in the thread pool, a hop per dependency on every request — too dear on
 the lineup's read path. They only read attributes, so they never block the loop.
+The public reads take the runtime (``RuntimeDep``) and open a unit of work only
+when the cache misses.
 """
 
 from __future__ import annotations
@@ -12,21 +14,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from catalog.adapters.cache import LineupCache
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
-from servicekit.deps import ClockDep as ClockDep
+from catalog.service_layer.unit_of_work import CatalogUnitOfWork, catalog_uow
+from servicekit.deps import ClockDep, RuntimeDep
 from servicekit.runtime import Runtime
 
-
-async def runtime_of(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
+__all__ = ["CacheDep", "ClockDep", "RuntimeDep", "UowDep"]
 
 
 async def new_uow(request: Request) -> CatalogUnitOfWork:
+    """A new unit of work (not yet entered)."""
     runtime: Runtime = request.app.state.runtime
-    uow = runtime.uow()
-    assert isinstance(uow, CatalogUnitOfWork)
-    return uow
+    return catalog_uow(runtime)
 
 
 async def lineup_cache(request: Request) -> LineupCache:
@@ -39,6 +37,5 @@ async def lineup_cache(request: Request) -> LineupCache:
     return cache
 
 
-RuntimeDep = Annotated[Runtime, Depends(runtime_of)]
 UowDep = Annotated[CatalogUnitOfWork, Depends(new_uow)]
 CacheDep = Annotated[LineupCache, Depends(lineup_cache)]

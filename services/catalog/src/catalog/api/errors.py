@@ -1,36 +1,25 @@
-"""How the catalog's domain errors read as problem details."""
+"""The catalog's refusals that need more than their kind to read as problem details.
+
+Rule refusals (``catalog.domain.errors``: a service not found, a version not
+found, a transition its state does not allow) are servicekit error kinds and are
+answered by every service app on their own. The two refusals of bad terms name
+the fields at fault, which only this edge can spell as the request's fields.
+"""
 
 from __future__ import annotations
 
-import uuid
-
 from pydantic import ValidationError
 
-from catalog.domain.model import InvalidServiceTerms, ServiceRuleViolation
+from catalog.domain.errors import InvalidServiceTerms
 from catalog.domain.order_fields import InvalidOrderFields
 from servicekit.problems import Problem, validation_problem
 
-
-def service_not_found(service_id: uuid.UUID | str) -> Problem:
-    return Problem(
-        404,
-        "catalog.service_not_found",
-        ja="指定されたサービスは見つかりません。",
-        en=f"No such service: {service_id}.",
-    )
+#: What :func:`problem_of` answers.
+INVALID_TERMS = (InvalidOrderFields, InvalidServiceTerms)
 
 
-def version_not_found() -> Problem:
-    return Problem(
-        404,
-        "catalog.version_not_found",
-        ja="指定されたサービスのバージョンは見つかりません。",
-        en="No such service version.",
-    )
-
-
-def problem_of(exc: Exception) -> Problem:
-    """The problem answering a domain error raised by a catalog command."""
+def problem_of(exc: InvalidOrderFields | InvalidServiceTerms) -> Problem:
+    """The 422 answering terms a catalog command refused, naming each field at fault."""
     if isinstance(exc, InvalidOrderFields):
         return Problem(
             422,
@@ -46,20 +35,14 @@ def problem_of(exc: Exception) -> Problem:
                 for p in exc.problems
             ],
         )
-    if isinstance(exc, InvalidServiceTerms):
-        cause = exc.__cause__
-        items = (
-            validation_problem(cause.errors()).errors
-            if isinstance(cause, ValidationError)
-            else None
-        )
-        return Problem(
-            422,
-            "catalog.terms_invalid",
-            ja="サービス条件に誤りがあります。",
-            en=f"The service terms are invalid: {exc}",
-            errors=items,
-        )
-    if isinstance(exc, ServiceRuleViolation):
-        return Problem(409, exc.code, ja=exc.ja, en=exc.en)
-    raise exc
+    cause = exc.__cause__
+    items = (
+        validation_problem(cause.errors()).errors if isinstance(cause, ValidationError) else None
+    )
+    return Problem(
+        422,
+        "catalog.terms_invalid",
+        ja="サービス条件に誤りがあります。",
+        en=f"The service terms are invalid: {exc}",
+        errors=items,
+    )

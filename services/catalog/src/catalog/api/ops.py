@@ -8,16 +8,15 @@ cache is invalidated after each commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
 from bizmall_events.catalog import ServiceSnapshot
-from catalog.adapters.repository import InvalidCursor
 from catalog.api.deps import CacheDep, UowDep
-from catalog.api.errors import problem_of, service_not_found, version_not_found
-from catalog.api.views import (
+from catalog.api.errors import INVALID_TERMS, problem_of
+from catalog.api.schemas import (
     NewPlanInput,
     OpsServicePage,
     PlanInput,
@@ -25,28 +24,16 @@ from catalog.api.views import (
     ServicePatch,
     ServiceView,
 )
-from catalog.domain.model import InvalidServiceTerms, ServiceRuleViolation
-from catalog.domain.order_fields import InvalidOrderFields
-from catalog.service_layer import handlers
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from catalog.service_layer import handlers, queries
 from servicekit.auth import OpsOnly
-from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/ops/catalog/services", tags=["ops: catalog"])
 
 
-async def _run(
-    uow: CatalogUnitOfWork,
-    cache: CacheDep,
-    service_id: uuid.UUID,
-    command: Callable[[CatalogUnitOfWork], Awaitable[ServiceSnapshot]],
-) -> ServiceView:
+async def _changed(cache: CacheDep, command: Awaitable[ServiceSnapshot]) -> ServiceView:
     try:
-        async with uow:
-            snapshot = await command(uow)
-    except handlers.ServiceNotFound:
-        raise service_not_found(service_id) from None
-    except (InvalidOrderFields, InvalidServiceTerms, ServiceRuleViolation) as exc:
+        snapshot = await command
+    except INVALID_TERMS as exc:
         raise problem_of(exc) from None
     await cache.invalidate()
     return ServiceView.of(snapshot)
@@ -61,12 +48,12 @@ async def list_all(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> OpsServicePage:
     """Every service in any state (or one ``status``), by slug."""
-    statuses = (status,) if status else ("draft", "published", "retired")
-    async with uow:
-        with refusing_invalid_cursors(InvalidCursor):
-            page = await uow.services.lineup(
-                statuses=statuses, category=None, query=None, limit=limit, cursor=cursor
-            )
+    page = await queries.list_services(
+        uow=uow,
+        statuses=(status,) if status else queries.EVERY_STATUS,
+        limit=limit,
+        cursor=cursor,
+    )
     return OpsServicePage(
         items=[ServiceView.of(s) for s in page.items], next_cursor=page.next_cursor
     )
@@ -75,11 +62,7 @@ async def list_all(
 @router.get("/{service_id}", response_model=ServiceView)
 async def get_current(ops: OpsOnly, uow: UowDep, service_id: uuid.UUID) -> ServiceView:
     """A service's latest version, drafts included."""
-    async with uow:
-        snapshot = await uow.services.current(service_id)
-    if snapshot is None:
-        raise service_not_found(service_id)
-    return ServiceView.of(snapshot)
+    return ServiceView.of(await queries.get_service(uow=uow, service_id=service_id))
 
 
 @router.get("/{service_id}/versions/{version}", response_model=ServiceView)
@@ -87,22 +70,18 @@ async def get_version(
     ops: OpsOnly, uow: UowDep, service_id: uuid.UUID, version: Annotated[int, Path(ge=1)]
 ) -> ServiceView:
     """Any stored version, drafts included."""
-    async with uow:
-        snapshot = await uow.services.version(service_id, version)
-    if snapshot is None:
-        raise version_not_found()
-    return ServiceView.of(snapshot)
+    return ServiceView.of(
+        await queries.get_version(uow=uow, service_id=service_id, version=version)
+    )
 
 
 @router.post("", response_model=ServiceView, status_code=201)
 async def create(ops: OpsOnly, uow: UowDep, cache: CacheDep, body: ServiceInput) -> ServiceView:
     """Create a draft service (version 1)."""
-    return await _run(
-        uow,
+    return await _changed(
         cache,
-        body.id,
-        lambda u: handlers.create_service(
-            u,
+        handlers.create_service(
+            uow=uow,
             actor=ops.subject,
             service_id=body.id,
             slug=body.slug,
@@ -117,27 +96,27 @@ async def update(
     ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID, body: ServicePatch
 ) -> ServiceView:
     """Edit a service's terms: a new version."""
-    return await _run(
-        uow,
+    return await _changed(
         cache,
-        service_id,
-        lambda u: handlers.update_service(u, service_id, actor=ops.subject, changes=body.changes()),
+        handlers.update_service(
+            uow=uow, service_id=service_id, actor=ops.subject, changes=body.changes()
+        ),
     )
 
 
 @router.post("/{service_id}/publish", response_model=ServiceView)
 async def publish(ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID) -> ServiceView:
     """Put a draft or retired service on sale."""
-    return await _run(
-        uow, cache, service_id, lambda u: handlers.publish_service(u, service_id, actor=ops.subject)
+    return await _changed(
+        cache, handlers.publish_service(uow=uow, service_id=service_id, actor=ops.subject)
     )
 
 
 @router.post("/{service_id}/retire", response_model=ServiceView)
 async def retire(ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID) -> ServiceView:
     """Take a service off sale; its versions stay readable."""
-    return await _run(
-        uow, cache, service_id, lambda u: handlers.retire_service(u, service_id, actor=ops.subject)
+    return await _changed(
+        cache, handlers.retire_service(uow=uow, service_id=service_id, actor=ops.subject)
     )
 
 
@@ -146,11 +125,11 @@ async def add_plan(
     ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID, body: NewPlanInput
 ) -> ServiceView:
     """Add a plan: a new service version."""
-    return await _run(
-        uow,
+    return await _changed(
         cache,
-        service_id,
-        lambda u: handlers.add_plan(u, service_id, actor=ops.subject, plan=body.as_new_plan()),
+        handlers.add_plan(
+            uow=uow, service_id=service_id, actor=ops.subject, plan=body.as_new_plan()
+        ),
     )
 
 
@@ -164,12 +143,10 @@ async def change_plan(
     body: PlanInput,
 ) -> ServiceView:
     """Change a plan's name or fees: new plan version ids, the old ones stay readable."""
-    return await _run(
-        uow,
+    return await _changed(
         cache,
-        service_id,
-        lambda u: handlers.change_plan(
-            u, service_id, actor=ops.subject, plan=body.as_plan(plan_id)
+        handlers.change_plan(
+            uow=uow, service_id=service_id, actor=ops.subject, plan=body.as_plan(plan_id)
         ),
     )
 
@@ -179,9 +156,7 @@ async def remove_plan(
     ops: OpsOnly, uow: UowDep, cache: CacheDep, service_id: uuid.UUID, plan_id: uuid.UUID
 ) -> ServiceView:
     """Stop offering a plan: a new service version without it."""
-    return await _run(
-        uow,
+    return await _changed(
         cache,
-        service_id,
-        lambda u: handlers.remove_plan(u, service_id, actor=ops.subject, plan_id=plan_id),
+        handlers.remove_plan(uow=uow, service_id=service_id, actor=ops.subject, plan_id=plan_id),
     )

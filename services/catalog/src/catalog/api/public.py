@@ -16,29 +16,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from bizmall_events.catalog import ServiceSnapshot
-from catalog.adapters.repository import InvalidCursor
 from catalog.api.deps import CacheDep, ClockDep, RuntimeDep
-from catalog.api.errors import service_not_found, version_not_found
 from catalog.api.http_cache import cached_answer
-from catalog.api.views import ServicePage, ServiceSummary, ServiceView, StartDatesView
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
-from jpcalendar import DEFAULT_MONTHS, MAX_MONTHS, effective_order_date, selectable_start_dates
-from servicekit.problems import refusing_invalid_cursors
-from servicekit.runtime import Runtime
+from catalog.api.schemas import ServicePage, ServiceSummary, ServiceView, StartDatesView
+from catalog.service_layer import queries
+from catalog.service_layer.unit_of_work import catalog_uow
+from jpcalendar import DEFAULT_MONTHS, MAX_MONTHS, effective_order_date
 
 router = APIRouter(prefix="/api/v1/services", tags=["catalog"])
-
-_VISIBLE = ("published", "retired")
-
-
-async def _visible_service(runtime: Runtime, service_id: uuid.UUID) -> ServiceSnapshot:
-    async with runtime.uow() as uow:
-        assert isinstance(uow, CatalogUnitOfWork)
-        snapshot = await uow.services.current(service_id)
-    if snapshot is None or snapshot.status not in _VISIBLE:
-        raise service_not_found(service_id)
-    return snapshot
 
 
 @router.get("", response_model=ServicePage)
@@ -59,16 +44,14 @@ async def list_services(
     name = "lineup:" + hashlib.blake2b(request_key.encode(), digest_size=16).hexdigest()
 
     async def render() -> bytes:
-        async with runtime.uow() as uow:
-            assert isinstance(uow, CatalogUnitOfWork)
-            with refusing_invalid_cursors(InvalidCursor):
-                page = await uow.services.lineup(
-                    statuses=("published",),
-                    category=category,
-                    query=query,
-                    limit=limit,
-                    cursor=cursor,
-                )
+        page = await queries.list_services(
+            uow=catalog_uow(runtime),
+            statuses=queries.ON_SALE,
+            category=category,
+            query=query,
+            limit=limit,
+            cursor=cursor,
+        )
         body = ServicePage(
             items=[ServiceSummary.of(s) for s in page.items], next_cursor=page.next_cursor
         )
@@ -84,9 +67,10 @@ async def get_service(
     """One service's current version with plans and order rules."""
 
     async def render() -> bytes:
-        return (
-            ServiceView.of(await _visible_service(runtime, service_id)).model_dump_json().encode()
+        snapshot = await queries.get_service(
+            uow=catalog_uow(runtime), service_id=service_id, statuses=queries.VISIBLE
         )
+        return ServiceView.of(snapshot).model_dump_json().encode()
 
     return await cached_answer(request, cache, f"service:{service_id}", render)
 
@@ -102,11 +86,12 @@ async def get_service_version(
     """One past or current version, readable even after the service was retired (R28)."""
 
     async def render() -> bytes:
-        async with runtime.uow() as uow:
-            assert isinstance(uow, CatalogUnitOfWork)
-            snapshot = await uow.services.version(service_id, version)
-        if snapshot is None or snapshot.status not in _VISIBLE:
-            raise version_not_found()
+        snapshot = await queries.get_version(
+            uow=catalog_uow(runtime),
+            service_id=service_id,
+            version=version,
+            statuses=queries.VISIBLE,
+        )
         return ServiceView.of(snapshot).model_dump_json().encode()
 
     return await cached_answer(request, cache, f"version:{service_id}:{version}", render)
@@ -129,17 +114,10 @@ async def start_dates(
     order_date = effective_order_date(moment)
 
     async def render() -> bytes:
-        snapshot = await _visible_service(runtime, service_id)
-        if snapshot.status != "published":
-            raise service_not_found(service_id)
-        calendar = selectable_start_dates(moment, snapshot.lead_time_business_days, months)
-        view = StartDatesView(
-            earliest=calendar.earliest,
-            dates=list(calendar.dates),
-            cutoff=calendar.cutoff,
-            effective_order_date=calendar.effective_order_date,
+        calendar = await queries.start_dates(
+            uow=catalog_uow(runtime), service_id=service_id, now=moment, months=months
         )
-        return view.model_dump_json().encode()
+        return StartDatesView.of(calendar).model_dump_json().encode()
 
     name = f"start-dates:{service_id}:{months}:{order_date.isoformat()}"
     # The answer turns over at the cut-off: clients revalidate every time (ETag, 304).

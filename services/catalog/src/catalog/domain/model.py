@@ -6,6 +6,10 @@ an edit, a plan added, changed or removed, publishing, retiring — makes the
 next version; earlier versions are never modified, so an order that recorded a
 ``plan_version_id`` keeps the price and terms in force when it was placed.
 
+The :class:`Service` aggregate makes each version by one transition method,
+which checks the rule and records the event announcing the version (drafts are
+announced to nobody).
+
 A ``plan_version_id`` names one plan *within one service version*: it is
 minted afresh for every plan at every version (derived from the plan id and
 the version number, so it is deterministic). It therefore pins the plan's fees
@@ -16,6 +20,7 @@ answers 409 when a client orders with one that is no longer current.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field, ValidationError, model_validator
@@ -24,31 +29,22 @@ from bizmall_events.catalog import (
     ActivationNoticeTiming,
     EarlyTerminationRule,
     PlanSnapshot,
+    ServicePublished,
+    ServiceRetired,
     ServiceSnapshot,
     ServiceStatus,
+    ServiceUpdated,
 )
 from bizmall_events.values import LocalizedText, ValueModel, Yen
+from catalog.domain.errors import InvalidServiceTerms, ServiceRuleViolation
 from catalog.domain.order_fields import check_order_fields
+from servicekit.aggregate import Aggregate
 
 #: Namespace of the deterministic plan version ids.
 PLAN_VERSION_NAMESPACE = uuid.UUID("5b0f6f39-6c1e-4f0e-9a51-3f1f5d7c2a10")
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 CATEGORY_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
-
-
-class ServiceRuleViolation(Exception):
-    """A change the service's current state does not allow (answered 409)."""
-
-    def __init__(self, code: str, *, ja: str, en: str) -> None:
-        super().__init__(en)
-        self.code = code
-        self.ja = ja
-        self.en = en
-
-
-class InvalidServiceTerms(ValueError):
-    """Terms that do not hold together (e.g. a maximum quantity below the order unit)."""
 
 
 class ServiceTerms(ValueModel):
@@ -94,6 +90,175 @@ def plan_version_id(plan_id: uuid.UUID, service_version: int) -> uuid.UUID:
     return uuid.uuid5(PLAN_VERSION_NAMESPACE, f"{plan_id}:{service_version}")
 
 
+def event_kind(before: ServiceStatus, after: ServiceStatus) -> str | None:
+    """Which event a change from ``before`` to ``after`` announces, or None.
+
+    Drafts are nobody's business but ops': ordering and billing hear of a
+    service when it is published, and of every later version.
+    """
+    if after == "published" and before != "published":
+        return "published"
+    if after == "retired" and before != "retired":
+        return "retired"
+    if after == "published":
+        return "updated"
+    return None
+
+
+_ANNOUNCEMENTS: dict[str, type[ServicePublished | ServiceUpdated | ServiceRetired]] = {
+    "published": ServicePublished,
+    "updated": ServiceUpdated,
+    "retired": ServiceRetired,
+}
+
+
+@dataclass(eq=False)
+class Service(Aggregate):
+    """A service as its latest version, changed only through its transitions.
+
+    Each transition returns the next version; the versions made since the
+    service was loaded wait in :meth:`collect_new_versions` for the repository,
+    the events announcing them in :meth:`collect_events` for the unit of work.
+    """
+
+    current: ServiceSnapshot
+    _new_versions: list[ServiceSnapshot] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def create(
+        cls, *, service_id: uuid.UUID, slug: str, terms: ServiceTerms, plans: list[Plan]
+    ) -> Service:
+        """A new service: version 1, a draft (announced to nobody).
+
+        Raises :class:`~catalog.domain.order_fields.InvalidOrderFields` for order
+        fields outside the subset, :class:`InvalidServiceTerms` for two plans
+        with one id.
+        """
+        check_order_fields(terms.order_fields)
+        _require_distinct_plans(plans)
+        first = _snapshot(
+            service_id=service_id, version=1, slug=slug, status="draft", terms=terms, plans=plans
+        )
+        service = cls(current=first)
+        service._new_versions.append(first)
+        return service
+
+    @property
+    def service_id(self) -> uuid.UUID:
+        return self.current.service_id
+
+    def collect_new_versions(self) -> list[ServiceSnapshot]:
+        """Hand over (and forget) the versions made since the last call, oldest first."""
+        versions = list(self._new_versions)
+        self._new_versions.clear()
+        return versions
+
+    def revise_terms(self, changes: dict[str, Any]) -> ServiceSnapshot:
+        """The next version with ``changes`` (a subset of ``ServiceTerms`` fields) applied.
+
+        Raises :class:`InvalidServiceTerms` when the merged terms do not hold
+        together (pydantic's errors are kept as the cause), ``InvalidOrderFields``
+        for order fields outside the subset, :class:`ServiceRuleViolation` for a
+        retired service.
+        """
+        self._require_editable()
+        try:
+            terms = ServiceTerms.model_validate({**_terms_of(self.current), **changes})
+        except ValidationError as exc:
+            raise InvalidServiceTerms(str(exc)) from exc
+        if "order_fields" in changes:
+            check_order_fields(terms.order_fields)
+        return self._next(terms=terms)
+
+    def add_plan(self, plan: Plan) -> ServiceSnapshot:
+        """The next version with ``plan`` added."""
+        self._require_editable()
+        plans = [*_plans_of(self.current), plan]
+        _require_distinct_plans(plans)
+        return self._next(plans=plans)
+
+    def change_plan(self, plan: Plan) -> ServiceSnapshot:
+        """The next version with the plan of the same ``plan_id`` replaced by ``plan``."""
+        self._require_editable()
+        self._require_plan(plan.plan_id)
+        plans = [plan if p.plan_id == plan.plan_id else p for p in _plans_of(self.current)]
+        return self._next(plans=plans)
+
+    def remove_plan(self, plan_id: uuid.UUID) -> ServiceSnapshot:
+        """The next version without the plan ``plan_id`` (contracts on it keep their version)."""
+        self._require_editable()
+        self._require_plan(plan_id)
+        plans = [p for p in _plans_of(self.current) if p.plan_id != plan_id]
+        _require_plans_if_published(self.current.status, plans)
+        return self._next(plans=plans)
+
+    def publish(self) -> ServiceSnapshot:
+        """The next version, published: a draft goes on sale, a retired service returns."""
+        if self.current.status == "published":
+            raise ServiceRuleViolation(
+                "catalog.already_published",
+                ja="このサービスは既に公開されています。",
+                en="The service is already published.",
+            )
+        _require_plans_if_published("published", _plans_of(self.current))
+        return self._next(status="published")
+
+    def retire(self) -> ServiceSnapshot:
+        """The next version, retired: no new orders, existing contracts continue."""
+        if self.current.status != "published":
+            raise ServiceRuleViolation(
+                "catalog.not_published",
+                ja="公開中のサービスのみ提供終了にできます。",
+                en="Only a published service can be retired.",
+            )
+        return self._next(status="retired")
+
+    def _next(
+        self,
+        *,
+        status: ServiceStatus | None = None,
+        terms: ServiceTerms | None = None,
+        plans: list[Plan] | None = None,
+    ) -> ServiceSnapshot:
+        before = self.current
+        after = _snapshot(
+            service_id=before.service_id,
+            version=before.service_version + 1,
+            slug=before.slug,
+            status=status or before.status,
+            terms=terms or ServiceTerms.model_validate(_terms_of(before)),
+            plans=_plans_of(before) if plans is None else plans,
+        )
+        self.current = after
+        self._new_versions.append(after)
+        kind = event_kind(before.status, after.status)
+        if kind is not None:
+            self.record(
+                _ANNOUNCEMENTS[kind](
+                    service_id=after.service_id,
+                    aggregate_version=after.service_version,
+                    snapshot=after,
+                )
+            )
+        return after
+
+    def _require_editable(self) -> None:
+        if self.current.status == "retired":
+            raise ServiceRuleViolation(
+                "catalog.service_retired",
+                ja="提供終了したサービスは変更できません。",
+                en="A retired service cannot be changed.",
+            )
+
+    def _require_plan(self, plan_id: uuid.UUID) -> None:
+        if self.current.plan(plan_id) is None:
+            raise ServiceRuleViolation(
+                "catalog.plan_not_found",
+                ja="指定されたプランはこのサービスにありません。",
+                en="The service has no such plan.",
+            )
+
+
 def _terms_of(snapshot: ServiceSnapshot) -> dict[str, Any]:
     return snapshot.model_dump(include=set(ServiceTerms.model_fields))
 
@@ -133,47 +298,6 @@ def _snapshot(
     )
 
 
-def new_service(
-    *, service_id: uuid.UUID, slug: str, terms: ServiceTerms, plans: list[Plan]
-) -> ServiceSnapshot:
-    """Version 1 of a new service, a draft.
-
-    Raises :class:`~catalog.domain.order_fields.InvalidOrderFields` for order
-    fields outside the subset.
-    """
-    check_order_fields(terms.order_fields)
-    _require_distinct_plans(plans)
-    return _snapshot(
-        service_id=service_id, version=1, slug=slug, status="draft", terms=terms, plans=plans
-    )
-
-
-def _next(
-    current: ServiceSnapshot,
-    *,
-    status: ServiceStatus | None = None,
-    terms: ServiceTerms | None = None,
-    plans: list[Plan] | None = None,
-) -> ServiceSnapshot:
-    return _snapshot(
-        service_id=current.service_id,
-        version=current.service_version + 1,
-        slug=current.slug,
-        status=status or current.status,
-        terms=terms or ServiceTerms.model_validate(_terms_of(current)),
-        plans=_plans_of(current) if plans is None else plans,
-    )
-
-
-def _require_editable(current: ServiceSnapshot) -> None:
-    if current.status == "retired":
-        raise ServiceRuleViolation(
-            "catalog.service_retired",
-            ja="提供終了したサービスは変更できません。",
-            en="A retired service cannot be changed.",
-        )
-
-
 def _require_distinct_plans(plans: list[Plan]) -> None:
     if len({p.plan_id for p in plans}) != len(plans):
         raise InvalidServiceTerms("two plans share one plan_id")
@@ -186,94 +310,3 @@ def _require_plans_if_published(status: ServiceStatus, plans: list[Plan]) -> Non
             ja="公開中のサービスには少なくとも 1 つのプランが必要です。",
             en="A published service needs at least one plan.",
         )
-
-
-def revise_terms(current: ServiceSnapshot, changes: dict[str, Any]) -> ServiceSnapshot:
-    """The next version with ``changes`` (a subset of ``ServiceTerms`` fields) applied.
-
-    Raises :class:`InvalidServiceTerms` when the merged terms do not hold
-    together (pydantic's errors are kept as the cause), ``InvalidOrderFields``
-    for order fields outside the subset, :class:`ServiceRuleViolation` for a
-    retired service.
-    """
-    _require_editable(current)
-    try:
-        terms = ServiceTerms.model_validate({**_terms_of(current), **changes})
-    except ValidationError as exc:
-        raise InvalidServiceTerms(str(exc)) from exc
-    if "order_fields" in changes:
-        check_order_fields(terms.order_fields)
-    return _next(current, terms=terms)
-
-
-def add_plan(current: ServiceSnapshot, plan: Plan) -> ServiceSnapshot:
-    """The next version with ``plan`` added."""
-    _require_editable(current)
-    plans = [*_plans_of(current), plan]
-    _require_distinct_plans(plans)
-    return _next(current, plans=plans)
-
-
-def change_plan(current: ServiceSnapshot, plan: Plan) -> ServiceSnapshot:
-    """The next version with the plan of the same ``plan_id`` replaced by ``plan``."""
-    _require_editable(current)
-    _require_plan(current, plan.plan_id)
-    plans = [plan if p.plan_id == plan.plan_id else p for p in _plans_of(current)]
-    return _next(current, plans=plans)
-
-
-def remove_plan(current: ServiceSnapshot, plan_id: uuid.UUID) -> ServiceSnapshot:
-    """The next version without the plan ``plan_id`` (contracts on it keep their version)."""
-    _require_editable(current)
-    _require_plan(current, plan_id)
-    plans = [p for p in _plans_of(current) if p.plan_id != plan_id]
-    _require_plans_if_published(current.status, plans)
-    return _next(current, plans=plans)
-
-
-def _require_plan(current: ServiceSnapshot, plan_id: uuid.UUID) -> None:
-    if current.plan(plan_id) is None:
-        raise ServiceRuleViolation(
-            "catalog.plan_not_found",
-            ja="指定されたプランはこのサービスにありません。",
-            en="The service has no such plan.",
-        )
-
-
-def publish(current: ServiceSnapshot) -> ServiceSnapshot:
-    """The next version, published: a draft goes on sale, a retired service returns."""
-    if current.status == "published":
-        raise ServiceRuleViolation(
-            "catalog.already_published",
-            ja="このサービスは既に公開されています。",
-            en="The service is already published.",
-        )
-    plans = _plans_of(current)
-    _require_plans_if_published("published", plans)
-    return _next(current, status="published")
-
-
-def retire(current: ServiceSnapshot) -> ServiceSnapshot:
-    """The next version, retired: no new orders, existing contracts continue."""
-    if current.status != "published":
-        raise ServiceRuleViolation(
-            "catalog.not_published",
-            ja="公開中のサービスのみ提供終了にできます。",
-            en="Only a published service can be retired.",
-        )
-    return _next(current, status="retired")
-
-
-def event_kind(before: ServiceStatus, after: ServiceStatus) -> str | None:
-    """Which event a change from ``before`` to ``after`` announces, or None.
-
-    Drafts are nobody's business but ops': ordering and billing hear of a
-    service when it is published, and of every later version.
-    """
-    if after == "published" and before != "published":
-        return "published"
-    if after == "retired" and before != "retired":
-        return "retired"
-    if after == "published":
-        return "updated"
-    return None

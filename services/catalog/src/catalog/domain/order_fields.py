@@ -81,7 +81,7 @@ EMPTY_ORDER_FIELDS: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
-class FieldProblem:
+class FieldIssue:
     """One reason a definition is refused; ``path`` is a JSON pointer into it."""
 
     path: str
@@ -91,7 +91,7 @@ class FieldProblem:
 class InvalidOrderFields(ValueError):
     """An order-field definition outside the subset; ``problems`` lists every reason."""
 
-    def __init__(self, problems: list[FieldProblem]) -> None:
+    def __init__(self, problems: list[FieldIssue]) -> None:
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
         self.problems = problems
 
@@ -108,12 +108,12 @@ def check_order_fields(definition: Any) -> None:
             Draft202012Validator.check_schema(definition)
         except SchemaError as exc:
             pointer = "".join(f"/{part}" for part in exc.path)
-            problems.append(FieldProblem(pointer or "/", exc.message))
+            problems.append(FieldIssue(pointer or "/", exc.message))
     if problems:
         raise InvalidOrderFields(problems)
 
 
-def option_errors(definition: dict[str, Any], options: Any) -> list[FieldProblem]:
+def option_errors(definition: dict[str, Any], options: Any) -> list[FieldIssue]:
     """Every problem of ``options`` against an accepted ``definition``, as ordering finds them.
 
     Catalog itself never receives orders; this is the reference of how the
@@ -122,60 +122,60 @@ def option_errors(definition: dict[str, Any], options: Any) -> list[FieldProblem
     validator = Draft202012Validator(definition, format_checker=FormatChecker())
     return sorted(
         (
-            FieldProblem("".join(f"/{p}" for p in error.absolute_path) or "/", error.message)
+            FieldIssue("".join(f"/{p}" for p in error.absolute_path) or "/", error.message)
             for error in validator.iter_errors(options)
         ),
         key=lambda problem: problem.path,
     )
 
 
-def _subset_problems(definition: Any) -> Iterator[FieldProblem]:
+def _subset_problems(definition: Any) -> Iterator[FieldIssue]:
     if not isinstance(definition, dict):
-        yield FieldProblem("/", "must be a JSON object")
+        yield FieldIssue("/", "must be a JSON object")
         return
     for key in sorted(set(definition) - _ROOT_KEYS):
-        yield FieldProblem(f"/{key}", "keyword outside the order-field subset")
+        yield FieldIssue(f"/{key}", "keyword outside the order-field subset")
     if definition.get("type") != "object":
-        yield FieldProblem("/type", 'must be "object"')
+        yield FieldIssue("/type", 'must be "object"')
     if definition.get("additionalProperties") is not False:
-        yield FieldProblem("/additionalProperties", "must be false")
+        yield FieldIssue("/additionalProperties", "must be false")
     yield from _label_problems("", definition, labels_required=False)
 
     properties = definition.get("properties")
     if not isinstance(properties, dict):
-        yield FieldProblem("/properties", "must be an object")
+        yield FieldIssue("/properties", "must be an object")
         properties = {}
     if len(properties) > MAX_FIELDS:
-        yield FieldProblem("/properties", f"at most {MAX_FIELDS} fields")
+        yield FieldIssue("/properties", f"at most {MAX_FIELDS} fields")
     for name, spec in properties.items():
         path = f"/properties/{name}"
         if not FIELD_NAME.fullmatch(name):
-            yield FieldProblem(path, "field names are lower_snake_case, at most 64 characters")
+            yield FieldIssue(path, "field names are lower_snake_case, at most 64 characters")
         yield from _property_problems(path, spec)
 
     required = definition.get("required", [])
     if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
-        yield FieldProblem("/required", "must be a list of field names")
+        yield FieldIssue("/required", "must be a list of field names")
         return
     if len(set(required)) != len(required):
-        yield FieldProblem("/required", "lists a field twice")
+        yield FieldIssue("/required", "lists a field twice")
     for index, name in enumerate(required):
         if name not in properties:
-            yield FieldProblem(f"/required/{index}", f"{name!r} is not a defined field")
+            yield FieldIssue(f"/required/{index}", f"{name!r} is not a defined field")
 
 
 def _label_problems(
     path: str, spec: dict[str, Any], *, labels_required: bool
-) -> Iterator[FieldProblem]:
+) -> Iterator[FieldIssue]:
     for key in ("title", "x-title-en") if labels_required else ():
         if key not in spec:
-            yield FieldProblem(
+            yield FieldIssue(
                 f"{path}/{key}", "a label in Japanese (title) and English (x-title-en) is required"
             )
     for key in _LABEL_KEYS & set(spec):
         value = spec[key]
         if not isinstance(value, str) or not value.strip():
-            yield FieldProblem(f"{path}/{key}", "must be a non-empty string")
+            yield FieldIssue(f"{path}/{key}", "must be a non-empty string")
 
 
 def _kind(spec: dict[str, Any]) -> str | None:
@@ -185,20 +185,20 @@ def _kind(spec: dict[str, Any]) -> str | None:
     return kind if kind in ("string", "integer", "boolean") else None
 
 
-def _property_problems(path: str, spec: Any) -> Iterator[FieldProblem]:
+def _property_problems(path: str, spec: Any) -> Iterator[FieldIssue]:
     if not isinstance(spec, dict):
-        yield FieldProblem(path, "must be an object")
+        yield FieldIssue(path, "must be an object")
         return
     yield from _label_problems(path, spec, labels_required=True)
     kind = _kind(spec)
     if kind is None:
-        yield FieldProblem(
+        yield FieldIssue(
             f"{path}/type",
             'must be "string" (optionally with format "date"), "integer" or "boolean"',
         )
         return
     for key in sorted(set(spec) - _KIND_KEYS[kind] - _LABEL_KEYS):
-        yield FieldProblem(f"{path}/{key}", f"keyword not allowed for a {kind} field")
+        yield FieldIssue(f"{path}/{key}", f"keyword not allowed for a {kind} field")
     if kind == "string":
         yield from _string_problems(path, spec)
     elif kind == "integer":
@@ -213,39 +213,39 @@ def _is_int(value: Any) -> bool:
 
 def _bounds_problems(
     path: str, spec: dict[str, Any], low: str, high: str, *, lower: int | None
-) -> Iterator[FieldProblem]:
+) -> Iterator[FieldIssue]:
     for key in (low, high):
         if key in spec:
             value = spec[key]
             if not _is_int(value):
-                yield FieldProblem(f"{path}/{key}", "must be an integer")
+                yield FieldIssue(f"{path}/{key}", "must be an integer")
             elif lower is not None and not lower <= value <= MAX_STRING_LENGTH:
-                yield FieldProblem(f"{path}/{key}", f"must be 0–{MAX_STRING_LENGTH}")
+                yield FieldIssue(f"{path}/{key}", f"must be 0–{MAX_STRING_LENGTH}")
     lo, hi = spec.get(low), spec.get(high)
     if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-        yield FieldProblem(f"{path}/{low}", f"must not exceed {high}")
+        yield FieldIssue(f"{path}/{low}", f"must not exceed {high}")
 
 
-def _string_problems(path: str, spec: dict[str, Any]) -> Iterator[FieldProblem]:
+def _string_problems(path: str, spec: dict[str, Any]) -> Iterator[FieldIssue]:
     yield from _bounds_problems(path, spec, "minLength", "maxLength", lower=0)
     if "pattern" in spec:
         pattern = spec["pattern"]
         if not isinstance(pattern, str) or not pattern:
-            yield FieldProblem(f"{path}/pattern", "must be a non-empty string")
+            yield FieldIssue(f"{path}/pattern", "must be a non-empty string")
         else:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                yield FieldProblem(f"{path}/pattern", f"is not a valid regular expression: {exc}")
+                yield FieldIssue(f"{path}/pattern", f"is not a valid regular expression: {exc}")
 
 
-def _enum_problems(path: str, values: Any, kind: type) -> Iterator[FieldProblem]:
+def _enum_problems(path: str, values: Any, kind: type) -> Iterator[FieldIssue]:
     if not isinstance(values, list) or not values:
-        yield FieldProblem(f"{path}/enum", "must be a non-empty list")
+        yield FieldIssue(f"{path}/enum", "must be a non-empty list")
         return
     if not all(isinstance(v, kind) and not isinstance(v, bool) for v in values):
-        yield FieldProblem(
+        yield FieldIssue(
             f"{path}/enum", f"values must all be of the field's type ({kind.__name__})"
         )
     elif len(set(values)) != len(values):
-        yield FieldProblem(f"{path}/enum", "values must be distinct")
+        yield FieldIssue(f"{path}/enum", "values must be distinct")

@@ -1,1 +1,1 @@
-"""Entry points of the catalog service: the HTTP app and the event subscriptions."""
+"""Entry points of the catalog service: the HTTP app, the event subscriptions, the jobs."""

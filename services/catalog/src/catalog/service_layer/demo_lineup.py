@@ -17,7 +17,7 @@ from typing import Any
 from catalog.adapters.cache import LineupCache
 from catalog.domain.model import Plan, ServiceTerms
 from catalog.service_layer import handlers
-from catalog.service_layer.unit_of_work import CatalogUnitOfWork
+from catalog.service_layer.unit_of_work import catalog_uow
 from servicekit.logging import get_logger
 from servicekit.runtime import Runtime
 
@@ -345,12 +345,6 @@ DEMO_LINEUP: list[tuple[str, ServiceTerms, list[Plan]]] = [
 ]
 
 
-def _uow(runtime: Runtime) -> CatalogUnitOfWork:
-    uow = runtime.uow()
-    assert isinstance(uow, CatalogUnitOfWork)
-    return uow
-
-
 async def seed_demo_lineup(runtime: Runtime) -> int:
     """Create and publish every demo service not there yet; returns how many were added.
 
@@ -359,16 +353,22 @@ async def seed_demo_lineup(runtime: Runtime) -> int:
     added = 0
     for slug, terms, plans in DEMO_LINEUP:
         sid = service_id(slug)
-        async with _uow(runtime) as uow:
+        async with catalog_uow(runtime) as uow:
             current = await uow.services.current(sid)
-            if current is None:
-                current = await handlers.create_service(
-                    uow, actor=SEED_ACTOR, service_id=sid, slug=slug, terms=terms, plans=plans
-                )
-                added += 1
+        if current is None:
+            current = await handlers.create_service(
+                uow=catalog_uow(runtime),
+                actor=SEED_ACTOR,
+                service_id=sid,
+                slug=slug,
+                terms=terms,
+                plans=plans,
+            )
+            added += 1
         if current.status == "draft":
-            async with _uow(runtime) as uow:
-                await handlers.publish_service(uow, sid, actor=SEED_ACTOR)
+            await handlers.publish_service(
+                uow=catalog_uow(runtime), service_id=sid, actor=SEED_ACTOR
+            )
     await LineupCache(runtime.redis, runtime.settings.redis_namespace).invalidate()
     _log.info("demo lineup loaded", added=added, total=len(DEMO_LINEUP))
     return added

@@ -1,4 +1,4 @@
-"""Request and response bodies of the catalog API."""
+"""Request and response bodies of the catalog API: a response model for every route."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bizmall_events.catalog import (
 )
 from bizmall_events.values import LocalizedText, Yen
 from catalog.domain.model import CATEGORY_PATTERN, SLUG_PATTERN, Plan, ServiceTerms
+from jpcalendar import StartDates
 
 
 class ServiceView(ServiceSnapshot):
@@ -78,6 +79,15 @@ class StartDatesView(BaseModel):
     dates: list[date]
     cutoff: str
     effective_order_date: date
+
+    @classmethod
+    def of(cls, calendar: StartDates) -> StartDatesView:
+        return cls(
+            earliest=calendar.earliest,
+            dates=list(calendar.dates),
+            cutoff=calendar.cutoff,
+            effective_order_date=calendar.effective_order_date,
+        )
 
 
 class PlanInput(BaseModel):
