@@ -15,7 +15,7 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,8 @@ class Running:
 
     url: str
     port: int
+    #: Where the gateway serves /metrics (GATEWAY_METRICS_PORT), when it does.
+    metrics_url: str | None = None
 
 
 @asynccontextmanager
@@ -220,15 +222,21 @@ class Stack:
             "maintenance_cache_seconds": 0.0,
             "refused_cooldown_seconds": 60.0,
             "web_root": "/nonexistent-web-root",
+            "metrics_port": free_port(),
         }
         values.update(overrides)
         return Settings(**values)
 
-    def gateway(
+    @asynccontextmanager
+    async def gateway(
         self, settings: Settings | None = None, resolver: Resolver = resolve_with_system
-    ) -> AbstractAsyncContextManager[Running]:
+    ) -> AsyncIterator[Running]:
         """A gateway on uvicorn for the duration of an ``async with`` block."""
-        return serve(create_app(settings or self.settings(), resolver=resolver))
+        settings = settings or self.settings()
+        async with serve(create_app(settings, resolver=resolver)) as running:
+            if settings.metrics_port:
+                running.metrics_url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+            yield running
 
     @asynccontextmanager
     async def extra_stub(

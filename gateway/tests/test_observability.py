@@ -22,7 +22,8 @@ CALLER_SPAN = "b7ad6b7169203331"
 
 
 async def scrape(client: aiohttp.ClientSession, gateway: Any) -> dict[Any, float]:
-    async with client.get(gateway.url + "/metrics") as response:
+    # On GATEWAY_METRICS_PORT, not the public port (issue 19, item 12).
+    async with client.get(gateway.metrics_url) as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain")
         text = await response.text()

@@ -42,7 +42,7 @@ async def test_service_readiness_through_the_gateway(
         problem = await down.json(content_type=None)
     async with client.get(gateway.url + "/api/v1/health/nonsense") as unknown:
         pass
-    assert (up.status, body) == (200, {"status": "ready", "service": "catalog"})
+    assert (up.status, body) == (200, {"service": "catalog", "status": "ok"})
     assert (down.status, problem["code"]) == (503, "gateway.upstream_unavailable")
     assert unknown.status == 404
 

@@ -26,13 +26,18 @@ PUBLIC_URL = "http://localhost:8000"
 #: Settings holding a secret end so; a secret the code ships a default for must
 #: be set in compose, where a deployer sees it.
 SECRET_SUFFIXES = ("secret", "_key", "password")
-#: Published host ports: nothing else may reach the host.
-PUBLISHED = {"gateway": ["8000:8000"], "mailpit": ["8025:8025"], "rabbitmq": ["15672:15672"]}
+#: Published host ports: nothing else may reach the host. Only the gateway is
+#: public; the UIs (demo credentials or none) listen on the host's loopback.
+PUBLISHED = {
+    "gateway": ["8000:8000"],
+    "mailpit": ["127.0.0.1:8025:8025"],
+    "rabbitmq": ["127.0.0.1:15672:15672"],
+}
 #: ... and, with the profile `observability`, the UIs of Prometheus, Grafana and Jaeger.
 OBSERVABILITY_PUBLISHED = {
-    "prometheus": ["9090:9090"],
-    "grafana": ["3000:3000"],
-    "jaeger": ["16686:16686"],
+    "prometheus": ["127.0.0.1:9090:9090"],
+    "grafana": ["127.0.0.1:3000:3000"],
+    "jaeger": ["127.0.0.1:16686:16686"],
 }
 #: Services without a healthcheck although others may wait for them: the
 #: collector's image has no shell or HTTP client to probe with.
@@ -77,6 +82,26 @@ def test_only_the_gateway_mailpit_ui_and_rabbitmq_ui_are_published(deploy: Any) 
         if "ports" in spec and spec.get("profiles")
     }
     assert in_profiles == OBSERVABILITY_PUBLISHED
+
+
+def test_item13_every_published_port_but_the_gateways_is_bound_to_loopback(
+    deploy: Any,
+) -> None:
+    # Mailpit shows every verification and reset link; RabbitMQ's, Grafana's,
+    # Prometheus's and Jaeger's UIs carry demo credentials or none (issue 19, item 13).
+    for name, spec in deploy.services.items():
+        for published in spec.get("ports", []):
+            if name == "gateway":
+                continue
+            text = published if isinstance(published, str) else published.get("host_ip", "")
+            assert str(text).startswith("127.0.0.1:"), (name, published)
+
+
+def test_item12_gateway_metrics_port_is_set_but_not_published(deploy: Any) -> None:
+    env = deploy.container_env("gateway")
+    metrics_port = env["GATEWAY_METRICS_PORT"]
+    assert int(metrics_port) != int(env["GATEWAY_PORT"])
+    assert not any(metrics_port in str(p) for p in deploy.services["gateway"]["ports"])
 
 
 def test_no_container_name_so_every_service_can_scale(deploy: Any) -> None:

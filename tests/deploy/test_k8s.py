@@ -273,7 +273,7 @@ def test_api_probes_health_on_the_port_the_app_listens_on(
     pod = next(p for p in overlay.pods() if p.owner == app)
     api = pod.main()
     assert api["command"] == ["python", "-m", app, "api"]
-    (port,) = api["ports"]
+    (port,) = [p for p in api["ports"] if p["name"] == "http"]
     env = process_env(overlay, deploy, app, api)
     assert port["containerPort"] == int(env[prefix(app) + "PORT"])
     assert env[prefix(app) + "HOST"] == "0.0.0.0"
@@ -303,11 +303,32 @@ def test_worker_probes_and_metrics_are_on_its_metrics_port(overlay: Rendered, ap
 @pytest.mark.parametrize("app", APPS)
 def test_api_metrics_are_announced_for_prometheus(overlay: Rendered, app: str) -> None:
     pod = next(p for p in overlay.pods() if p.owner == app)
-    (port,) = pod.main()["ports"]
+    # The services' APIs serve /metrics on their HTTP port (never public); the
+    # gateway on a port of its own (issue 19, item 12).
+    name = "metrics" if app == "gateway" else "http"
+    (port,) = [p for p in pod.main()["ports"] if p["name"] == name]
     annotations = pod.template["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/port"] == str(port["containerPort"])
     assert annotations["prometheus.io/path"] == "/metrics"
+
+
+def test_item12_gateway_metrics_port_is_configured_and_only_monitoring_reaches_it(
+    overlay: Rendered,
+) -> None:
+    gateway = next(p for p in overlay.pods() if p.owner == "gateway")
+    container = gateway.main()
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports == {"http": 8000, "metrics": 9100}
+    assert container_env(overlay, container)["GATEWAY_METRICS_PORT"] == "9100"
+    service = overlay.named("Service", "gateway")
+    assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
+    monitoring = {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    rules = [r for s in _policies(overlay, gateway, "ingress") for r in s.get("ingress", [])]
+    for rule in rules:
+        if 9100 in _ports(rule):
+            assert rule.get("from") == [{"namespaceSelector": monitoring}], rule
+    assert any(9100 in _ports(rule) for rule in rules)
 
 
 @pytest.mark.parametrize("app", APPS)

@@ -91,7 +91,9 @@ def test_prometheus_scrapes_every_api_and_worker_on_its_metrics_port(deploy: Any
     expected: dict[str, set[tuple[str, int]]] = {}
     for app in APPS:
         env = deploy.container_env(app)
-        expected[app] = {(app, int(env[prefix(app) + "PORT"]))}
+        # The gateway serves /metrics on its own port, never on the public one.
+        port = "METRICS_PORT" if app == "gateway" else "PORT"
+        expected[app] = {(app, int(env[prefix(app) + port]))}
     for app in SERVICES:
         env = deploy.container_env(f"{app}-worker")
         port = int(env[prefix(app) + "WORKER_METRICS_PORT"])

@@ -4,7 +4,9 @@ A request whose path the route table maps to a service goes straight to the
 raw ASGI :class:`~gateway.proxy.Proxy`; every other request — the gateway's
 own ``/healthz``, ``/readyz``, ``/api/v1/health/{service}``,
 ``/api/v1/openapi.json``, ``/api/v1/docs`` and the web client — is served by
-a small FastAPI app. Both sit inside
+a small FastAPI app. ``/metrics`` is not on the public port: with
+``GATEWAY_METRICS_PORT`` set, a second listener serves it there (for
+Prometheus, never published), as the workers serve theirs. Both sit inside
 :class:`servicekit.web.RequestContextMiddleware`, so every answer carries an
 ``X-Request-ID`` and every log line of the request the same id.
 
@@ -19,10 +21,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 import aiohttp
 import orjson
 from fastapi import FastAPI, Request
+from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -40,13 +44,20 @@ from servicekit.auth import JWKSVerifier
 from servicekit.context import REQUEST_ID_HEADER, request_id_var
 from servicekit.health import health_router, redis_check
 from servicekit.logging import ensure_logging
-from servicekit.metrics import metrics_router
+from servicekit.metrics import start_metrics_server
 from servicekit.problems import install_problem_handlers, problem_response
 from servicekit.redis import create_redis
 from servicekit.web import RequestContextMiddleware
 
 _NO_STORE = {"Cache-Control": "no-store"}
 _ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class ServiceHealth(BaseModel):
+    """The public readiness of one service."""
+
+    service: str
+    status: Literal["ok", "degraded", "unavailable"]
 
 
 class Gateway:
@@ -93,9 +104,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await upstream.start()
+        metrics_server = None
+        if settings.metrics_port:
+            # Several uvicorn workers (GATEWAY_WORKERS) each bind it; a scrape sees one.
+            metrics_server = await start_metrics_server(
+                settings.host, settings.metrics_port, reuse_port=settings.workers > 1
+            )
         try:
             yield
         finally:
+            if metrics_server is not None:
+                await metrics_server.cleanup()
             await upstream.close()
             await verifier.close()
             await redis.aclose()
@@ -112,7 +131,6 @@ def create_app(
     # Without Redis the gateway still serves reads (rate-limited writes are refused),
     # so Redis down is "degraded", not "not ready": probes keep the replicas in service.
     own.include_router(health_router({"redis": redis_check(redis)}, optional={"redis"}))
-    own.include_router(metrics_router())
     merged = MergedOpenAPI(
         upstream,
         own=own.openapi,
@@ -121,9 +139,18 @@ def create_app(
     )
     web_root = Path(settings.web_root)
 
-    @own.get("/api/v1/health/{service}", tags=["gateway"], summary="Readiness of one service")
+    @own.get(
+        "/api/v1/health/{service}",
+        tags=["gateway"],
+        summary="Readiness of one service",
+        response_model=ServiceHealth,
+    )
     async def service_health(service: str, request: Request) -> Response:
-        """The service's own ``/readyz`` answer, through the gateway."""
+        """Whether the service is ready: ``ok``, ``degraded`` (200) or ``unavailable`` (503).
+
+        Status only: which dependency failed, and why, stays on the service's own
+        ``/readyz``, which is not public.
+        """
         accept_language = request.headers.get("accept-language")
         if service not in SERVICES:
             return problem_response(errors.not_routed(), accept_language)
@@ -138,10 +165,13 @@ def create_app(
                     answer.release()
         except (UpstreamError, aiohttp.ClientError, TimeoutError):
             return problem_response(errors.upstream_unavailable(service), accept_language)
+        status = "unavailable"
+        if answer.status == 200:
+            status = "degraded" if _said_degraded(body) else "ok"
         return Response(
-            body,
-            status_code=answer.status,
-            media_type=answer.content_type or "application/json",
+            orjson.dumps({"service": service, "status": status}),
+            status_code=200 if answer.status == 200 else 503,
+            media_type="application/json",
             headers=_NO_STORE,
         )
 
@@ -162,3 +192,12 @@ def create_app(
         return page_response(web_root, path, accept_language)
 
     return RequestContextMiddleware(Gateway(proxy, own))
+
+
+def _said_degraded(readyz_body: bytes) -> bool:
+    """Whether a service's ``/readyz`` answer says ``"status": "degraded"``."""
+    try:
+        answer = orjson.loads(readyz_body)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(answer, dict) and answer.get("status") == "degraded"

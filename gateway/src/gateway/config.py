@@ -112,6 +112,13 @@ class Settings(ServiceSettings):
         description="Writes (POST/PUT/PATCH/DELETE) per member (per IP when anonymous) per window.",
     )
     write_rate_window_seconds: int = Field(default=60, description="Window of the write limit.")
+    metrics_port: int = Field(
+        default=0,
+        description=(
+            "Port of the gateway's /metrics for Prometheus, beside the public port and never"
+            " published (0: none; Compose and Kubernetes set 9100)."
+        ),
+    )
     trusted_proxies: str = Field(
         default="",
         description=(

@@ -40,7 +40,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from gateway import errors
 from gateway.maintenance import MaintenanceBoard
-from gateway.ratelimit import RateLimiter, RateLimiterUnavailable
+from gateway.ratelimit import RateLimiter, RateLimiterUnavailable, client_key
 from gateway.routes import WRITE_METHODS, Access, Route, requires_token
 from gateway.upstream import (
     BodyFactory,
@@ -276,12 +276,12 @@ class Proxy:
     ) -> None:
         if route.strict_rate is not None:
             try:
-                verdict = await self._limiter.hit(route.strict_rate, f"ip:{client_ip}")
+                verdict = await self._limiter.hit(route.strict_rate, f"ip:{client_key(client_ip)}")
             except RateLimiterUnavailable as exc:
                 _log.error("rate limiter unavailable; strict route refused", error=str(exc))
                 raise errors.rate_limiter_unavailable() from None
         elif is_write:
-            caller = f"member:{principal.subject}" if principal else f"ip:{client_ip}"
+            caller = f"member:{principal.subject}" if principal else f"ip:{client_key(client_ip)}"
             try:
                 verdict = await self._limiter.hit("write", caller)
             except RateLimiterUnavailable as exc:

@@ -1,6 +1,9 @@
 """Fixed-window rate limits counted in Redis.
 
 One key per (rate class, caller): ``<namespace>:ratelimit:<class>:<caller>``.
+An anonymous caller is its address (:func:`client_key`): an IPv4 address as
+it is, an IPv6 address as its /64 — one subscriber usually holds a whole /64
+and can take a new address in it for every request.
 A Lua script increments it and starts its expiry on the first hit of a window
 in one atomic step, so concurrent gateway workers and replicas share one count
 and a key can never be left without an expiry.
@@ -12,6 +15,7 @@ caller decides whether that fails closed (login, registration, password reset:
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from dataclasses import dataclass
 
@@ -32,6 +36,27 @@ if ttl < 0 then
 end
 return {count, ttl}
 """
+
+
+#: Prefix length an IPv6 client is counted by (one subscriber's usual allocation).
+IPV6_CLIENT_PREFIX = 64
+
+
+def client_key(address: str) -> str:
+    """The rate-limit identity of a client address: IPv4 as is, IPv6 by its /64.
+
+    An IPv4-mapped IPv6 address (``::ffff:192.0.2.7``) counts as its IPv4
+    address; anything that is not an address (``unknown``) is used as it is.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, IPV6_CLIENT_PREFIX), strict=False))
+    return str(ip)
 
 
 class RateLimiterUnavailable(Exception):

@@ -29,7 +29,7 @@ PAGE_HEADERS: dict[str, str] = {
 }
 
 #: First path segments that never fall back to the web client's index.html.
-_NOT_PAGES = frozenset({"api", "internal", "healthz", "readyz"})
+_NOT_PAGES = frozenset({"api", "internal", "healthz", "readyz", "metrics"})
 
 
 def page_response(web_root: Path, path: str, accept_language: str | None) -> Response:

@@ -24,6 +24,10 @@ class IntegrationEvent(BaseModel):
     TYPE: ClassVar[str] = ""
     SCHEMA_VERSION: ClassVar[int] = 1
     SECRET_FIELDS: ClassVar[frozenset[str]] = frozenset()
+    #: Whether some service consumes this event (SPEC §5). The outbox relay keeps an
+    #: event of a consumed type until a queue is bound for it (a consumer not started
+    #: yet must not lose it); an event nobody consumes is published for the record.
+    CONSUMED: ClassVar[bool] = True
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 

@@ -17,6 +17,7 @@ class InquiryAnswered(AggregateEvent):
 
     TYPE: ClassVar[str] = "notification.inquiry.answered"
     AGGREGATE_ID_FIELD: ClassVar[str] = "inquiry_id"
+    CONSUMED: ClassVar[bool] = False
 
     inquiry_id: uuid.UUID
     member_id: uuid.UUID

@@ -10,7 +10,10 @@ Topology of a consuming service ``svc`` with prefix ``p``:
 - ``p.svc.dlq`` — quorum queue of messages that failed every attempt; the
   worker's collector moves them into the service's ``dead_letter`` table.
 
-Publishing always waits for the broker's confirm.
+Publishing always waits for the broker's confirm, and is ``mandatory``: a
+message no queue is bound for comes back from the broker and the publish
+raises :class:`Unroutable` instead of counting as sent (the outbox relay then
+keeps the row and tries again once a consumer has declared its queue).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import PublishError
 
 from bizmall_events import Envelope
 from servicekit.context import CORRELATION_ID_HEADER
@@ -34,6 +38,15 @@ from servicekit.context import CORRELATION_ID_HEADER
 ATTEMPT_HEADER = "x-attempt"
 ERROR_HEADER = "x-last-error"
 DELIVERY_LIMIT = 20
+
+
+class Unroutable(Exception):
+    """The broker returned the message: no queue is bound for its routing key (yet)."""
+
+    def __init__(self, exchange: str, routing_key: str) -> None:
+        super().__init__(f"no queue is bound to {exchange or '(default)'!r} for {routing_key!r}")
+        self.exchange = exchange
+        self.routing_key = routing_key
 
 
 def queue_names(prefix: str, service: str, delays_ms: Iterable[int]) -> dict[str, Any]:
@@ -85,7 +98,10 @@ class EventBus:
             self.connection = await aio_pika.connect_robust(
                 self.amqp_url, timeout=self.connect_timeout
             )
-            self._channel = await self.connection.channel(publisher_confirms=True)
+            # A returned (unroutable) message raises instead of confirming as sent.
+            self._channel = await self.connection.channel(
+                publisher_confirms=True, on_return_raises=True
+            )
             self._exchange = await self._channel.declare_exchange(
                 self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True
             )
@@ -106,19 +122,39 @@ class EventBus:
         return await self.connection.channel(publisher_confirms=True)
 
     async def publish(
-        self, envelope: Envelope | Mapping[str, Any], *, headers: Mapping[str, Any] | None = None
+        self,
+        envelope: Envelope | Mapping[str, Any],
+        *,
+        headers: Mapping[str, Any] | None = None,
+        mandatory: bool = True,
     ) -> None:
-        """Publish to the exchange with the event type as routing key; waits for the confirm."""
+        """Publish to the exchange with the event type as routing key; waits for the confirm.
+
+        Raises :class:`Unroutable` when no queue is bound for the event type, unless
+        ``mandatory`` is False (an event nobody consumes).
+        """
         await self.connect()
         assert self._exchange is not None
         message = envelope_message(envelope, headers=headers)
-        await self._exchange.publish(message, routing_key=message.type or "", timeout=10)
+        routing_key = message.type or ""
+        try:
+            await self._exchange.publish(
+                message, routing_key=routing_key, timeout=10, mandatory=mandatory
+            )
+        except PublishError:
+            raise Unroutable(self.exchange_name, routing_key) from None
 
     async def send_to_queue(self, queue: str, message: aio_pika.Message) -> None:
-        """Put ``message`` straight into ``queue`` (default exchange); waits for the confirm."""
+        """Put ``message`` straight into ``queue`` (default exchange); waits for the confirm.
+
+        Raises :class:`Unroutable` when ``queue`` does not exist.
+        """
         await self.connect()
         assert self._channel is not None
-        await self._channel.default_exchange.publish(message, routing_key=queue, timeout=10)
+        try:
+            await self._channel.default_exchange.publish(message, routing_key=queue, timeout=10)
+        except PublishError:
+            raise Unroutable("", queue) from None
 
     async def declare_consumer_topology(
         self,

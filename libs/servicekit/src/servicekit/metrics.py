@@ -9,7 +9,8 @@ One registry per process (:data:`REGISTRY`), holding:
 - ``bizmall_outbox_backlog`` and ``bizmall_outbox_oldest_unsent_age_seconds``,
   ``bizmall_dead_letters`` (dead letters neither replayed nor discarded) —
   read from the service's database when a worker is scraped;
-- ``bizmall_outbox_published_total``, ``bizmall_consumer_processing_seconds``
+- ``bizmall_outbox_published_total``, ``bizmall_outbox_unroutable_total``,
+  ``bizmall_consumer_processing_seconds``
   and ``bizmall_consumer_failures_total`` per event type — counted by the relay
   and the consumer;
 - service-specific metrics registered by the services on the same registry
@@ -26,6 +27,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from aiohttp import web
 from fastapi import APIRouter
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -73,6 +75,13 @@ OUTBOX_OLDEST_AGE = Gauge(
 OUTBOX_PUBLISHED = Counter(
     "bizmall_outbox_published_total",
     "Outbox events published to the broker by this process's relay, by event type.",
+    ("event_type",),
+    registry=REGISTRY,
+)
+OUTBOX_UNROUTABLE = Counter(
+    "bizmall_outbox_unroutable_total",
+    "Outbox events the broker returned unroutable (no queue bound for the type yet), "
+    "by event type; each try counts. The row stays unsent and is tried again.",
     ("event_type",),
     registry=REGISTRY,
 )
@@ -186,3 +195,38 @@ def metrics_router() -> APIRouter:
         return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+async def start_metrics_server(
+    host: str,
+    port: int,
+    *,
+    refresh: Callable[[], Awaitable[None]] | None = None,
+    reuse_port: bool = False,
+) -> web.AppRunner:
+    """Serve ``GET /metrics`` alone on ``host:port`` (a port kept off the public network).
+
+    ``refresh`` runs before each scrape. ``reuse_port`` lets the uvicorn worker
+    processes of one app all bind the port (each scrape then sees one of them).
+    Call ``cleanup()`` on the returned runner to stop.
+    """
+
+    async def scrape(_request: web.Request) -> web.Response:
+        if refresh is not None:
+            await refresh()
+        body, content_type = render()
+        return web.Response(
+            body=body, headers={"Content-Type": content_type, "Cache-Control": "no-store"}
+        )
+
+    app = web.Application()
+    app.router.add_get("/metrics", scrape)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, reuse_address=True, reuse_port=reuse_port or None)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner

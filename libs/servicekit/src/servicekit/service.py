@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI
 from servicekit import tracing
 from servicekit.auth import JWKSVerifier
 from servicekit.cli import ServiceDefinition
-from servicekit.health import amqp_check, database_check, redis_check
+from servicekit.health import database_check, redis_check
 from servicekit.logging import ensure_logging
 from servicekit.openapi import document_problems
 from servicekit.ops import dead_letter_router
@@ -33,14 +33,12 @@ def service_app(
     ensure_logging(definition.name, settings.log_level)
     tracing.configure(definition.name)
     runtime = definition.runtime(settings)
-    broker = amqp_check(settings.amqp_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await broker.close()
             await app.state.jwks_verifier.close()
             await runtime.close()
 
@@ -48,10 +46,12 @@ def service_app(
         settings=settings,
         title=f"bizmall {definition.name}",
         routers=[*routers, dead_letter_router(definition.name)],
+        # No broker check: an API writes its events to the outbox, not to RabbitMQ,
+        # so a broker outage must not take every API replica out of its Service
+        # (the workers' readiness names the broker).
         readiness={
             "database": database_check(runtime.engine),
             "redis": redis_check(runtime.redis),
-            "broker": broker,
         },
         # Without Redis a service loses caches and rate limits, not its work.
         optional_readiness={"redis"},

@@ -82,6 +82,14 @@ class ServiceSettings(BaseSettings):
         default=5,
         description="Attempts of a failing event handler before the event is dead-lettered.",
     )
+    inbox_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description=(
+            "Days a handled event's inbox row is kept to recognise redeliveries, then pruned"
+            " (duplicates arrive within minutes; the outbox keeps sent events 7 days)."
+        ),
+    )
     outbox_poll_seconds: float = Field(
         default=2.0,
         description="Fallback poll of the outbox relay; commits wake it at once via NOTIFY.",

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from servicekit import metrics
+from servicekit import inbox, metrics
 from servicekit.consumer import Consumer, Subscriptions
 from servicekit.deadletters import DeadLetterCollector
 from servicekit.logging import get_logger
@@ -66,7 +66,13 @@ class Worker:
             3600,
             lambda: self.relay.prune(older_than=timedelta(days=7)),
         )
-        self.jobs = [*jobs, prune]
+        inbox_retention = timedelta(days=settings.inbox_retention_days)
+        prune_inbox = PeriodicJob(
+            f"{runtime.service}.inbox.prune",
+            3600,
+            lambda: inbox.prune(runtime.sessions, older_than=inbox_retention),
+        )
+        self.jobs = [*jobs, prune, prune_inbox]
         self.stop_event = asyncio.Event()
         self.ready = asyncio.Event()
         self._refresh_gauges = metrics.database_gauges(runtime.engine)
