@@ -53,7 +53,7 @@ chaos: sync
 lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy libs/*/src gateway/src devrun/src
+	$(UV) run mypy libs/*/src gateway/src devrun/src testkit/src
 	$(UV) run lint-imports --no-cache
 
 fmt: sync

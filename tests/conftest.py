@@ -1,6 +1,6 @@
 """One whole local stack for the end-to-end, browser and observability tests.
 
-``python -m devrun`` (see ``devrun.testing``) on a free port base with this run's
+``python -m devrun`` (see ``bizmall_testkit.stack``) on a free port base with this run's
 own databases, exchange, queue prefix and Redis namespace, so it never meets a
 developer's ``make dev`` stack or another test run. It starts when the first test
 asks for ``stack`` (a run of unit tests alone starts none) and stops at the end
@@ -29,13 +29,8 @@ from aiohttp import web
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from devrun.testing import (
-    Stack,
-    free_port_base_for,
-    gateway_session,
-    running_stack,
-    stack_env,
-)
+from bizmall_testkit.client import Stack
+from bizmall_testkit.stack import free_port_base_for, gateway_session, running_stack, stack_env
 from servicekit.testing.infra import Infra
 from servicekit.testing.smtp import SmtpSink
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from devrun import testing
-from devrun.testing import Stack
+from bizmall_testkit import data
+from bizmall_testkit.client import Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -114,9 +114,9 @@ async def new_page(chromium: Any) -> AsyncIterator[Any]:
 
 @pytest.fixture(name="e2e")
 def e2e_helpers() -> Any:
-    """The shared stack helpers (``devrun.testing``): the members' password, the
+    """The shared test data (``bizmall_testkit.data``): the members' password, the
     operator's credentials and ``corporate_number()``."""
-    return testing
+    return data
 
 
 class OpsAccess:

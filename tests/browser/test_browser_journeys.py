@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from devrun.testing import last_month_start
+from bizmall_testkit.data import last_month_start
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

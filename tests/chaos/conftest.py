@@ -6,8 +6,10 @@ PostgreSQL cluster (``initdb`` + ``pg_ctl`` in a temporary folder), its own Redi
 its own RabbitMQ node (own node name, ports, Mnesia folder and Erlang cookie), each on
 a free port, and stops and removes them at the end. The stack is the one ``make dev``
 runs (``devrun.plan``: the same commands, ports and variables), but its processes are
-supervised here, so a test can SIGKILL one of them and start it again. Mail goes to a
-real SMTP server in this process that a test can stop and start.
+supervised here (``bizmall_testkit.supervised``), so a test can SIGKILL one of them and
+start it again. Mail goes to a real SMTP server in this process that a test can stop
+and start; members, orders and the operator go through the test harness's gateway
+client (``bizmall_testkit.client``).
 
 Every scenario ends with :meth:`ChaosStack.check_books`: orders accepted with 201 exist
 once in ordering's database, each has exactly one confirmation email, after ops
@@ -20,12 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -42,18 +42,14 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from devrun.plan import SERVICES, Plan, Proc, build
-from devrun.supervisor import Supervisor
-from devrun.testing import (
-    Credentials,
-    Member,
-    Stack,
-    body_of,
-    free_port_base_for,
-    gateway_session,
-    last_month_start,
-    simple_options,
-)
+from bizmall_testkit.client import Member, Stack
+from bizmall_testkit.data import Credentials, last_month_start, order_request, simple_options
+from bizmall_testkit.mail import body_of
+from bizmall_testkit.processes import wait_for_port
+from bizmall_testkit.stack import free_port_base_for, gateway_session, local_env, service_variables
+from bizmall_testkit.supervised import SupervisedStack
+from devrun.plan import SERVICES
+from servicekit.testing.helpers import eventually
 from servicekit.testing.smtp import SmtpSink, free_port
 
 pytestmark = pytest.mark.integration
@@ -94,22 +90,6 @@ def _free_ports(count: int) -> list[int]:
     return sorted(ports)
 
 
-def _listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-async def _until(what: str, check: Any, timeout: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise RuntimeError(f"{what} not reached within {timeout:g}s")
-        await asyncio.sleep(0.2)
-
-
 def _spawn(
     argv: list[str], log: Path, env: Mapping[str, str], cwd: Path
 ) -> subprocess.Popen[bytes]:
@@ -124,14 +104,6 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-
-
-def _tail(path: Path, lines: int = 60) -> str:
-    return "".join(path.read_text(errors="replace").splitlines(True)[-lines:])
-
-
-async def _port_state(port: int, up: bool) -> bool:
-    return await asyncio.to_thread(_listening, port) is up
 
 
 class PrivatePostgres:
@@ -228,14 +200,14 @@ class PrivateRedis:
         argv = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
         argv += ["--appendonly", "no", "--dir", str(self.dir)]
         self._process = _spawn(argv, self.dir / "log", os.environ, self.dir)
-        await _until("redis up", lambda: _port_state(self.port, True), 30)
+        await wait_for_port(self.port, timeout=30)
 
     async def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()
             await asyncio.to_thread(self._process.wait, 30)
             self._process = None
-        await _until("redis down", lambda: _port_state(self.port, False), 30)
+        await wait_for_port(self.port, up=False, timeout=30)
 
 
 class PrivateRabbit:
@@ -296,15 +268,15 @@ class PrivateRabbit:
     async def start(self) -> None:
         argv = [str(self._bin / "rabbitmq-server")]
         self._process = _spawn(argv, self.dir / "console.log", self.env, self.dir)
-        await _until("rabbitmq up", lambda: _port_state(self.port, True), 120)
+        await wait_for_port(self.port, timeout=120)
 
     async def stop_app(self) -> None:
         await self.ctl("stop_app")
-        await _until("rabbitmq down", lambda: _port_state(self.port, False), 30)
+        await wait_for_port(self.port, up=False, timeout=30)
 
     async def start_app(self) -> None:
         await self.ctl("start_app")
-        await _until("rabbitmq up", lambda: _port_state(self.port, True), 60)
+        await wait_for_port(self.port, timeout=60)
 
     async def shutdown(self) -> None:
         if self._process is None:
@@ -383,30 +355,18 @@ class Books:
         )
 
 
-class ChaosStack:
-    """The running system: its processes, its gateway, its mailbox and its books."""
+class ChaosStack(SupervisedStack):
+    """The running system: its processes (supervised here), its gateway, its mailbox
+    and its books."""
 
     def __init__(
-        self,
-        plan: Plan,
-        env: dict[str, str],
-        supervisor: Supervisor,
-        servers: Servers,
-        smtp: SmtpSink,
-        base: int,
-        http: aiohttp.ClientSession,
+        self, env: Mapping[str, str], log_path: Path, servers: Servers, client: Stack
     ) -> None:
-        self.plan = plan
-        self.env = env
-        self.supervisor = supervisor
+        super().__init__(env, log_path)
         self.servers = servers
-        self.smtp = smtp
-        self.base = base
-        self.http = http
-        #: The gateway's client: members, the operator's TOTP login.
-        self.client = Stack(
-            base=base, http=http, smtp=smtp, credentials=CREDENTIALS, mail_timeout=60
-        )
+        #: The gateway's client: members, orders, the operator's TOTP login.
+        self.client = client
+        self.smtp = client.smtp
         self._services: list[dict[str, Any]] | None = None
         #: Dead letters an earlier scenario reported (each scenario explains its own).
         self._dead_letters_seen: set[str] = set()
@@ -418,122 +378,35 @@ class ChaosStack:
     def new_burst() -> Burst:
         return Burst()
 
-    # ---- processes
-
-    def proc(self, name: str) -> Proc:
-        return next(p for p in self.plan.long_running if p.name == name)
-
-    def pid_of(self, name: str) -> int:
-        return next(c.pid for c in self.supervisor.children if c.proc.name == name)
-
-    def pids(self) -> dict[str, int]:
-        return {c.proc.name: c.pid for c in self.supervisor.children}
-
-    def dead(self) -> list[str]:
-        """Long-running processes that exited (nothing may die of a fault)."""
-        return [
-            f"{c.proc.name} (status {c.process.returncode})"
-            for c in self.supervisor.children
-            if c.process.returncode is not None
-        ]
-
-    async def kill(self, name: str) -> None:
-        """SIGKILL a process (its whole group), as an OOM killer or a node loss would."""
-        child = next(c for c in self.supervisor.children if c.proc.name == name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.pid, signal.SIGKILL)
-        await child.process.wait()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(child.pump, 5)
-        self.supervisor.children.remove(child)
-
-    def running(self, name: str) -> bool:
-        return any(c.proc.name == name for c in self.supervisor.children)
-
-    async def start(self, name: str) -> None:
-        proc = self.proc(name)
-        await self.supervisor.start(proc)
-        if proc.ready_url:
-            await self.wait_ready([proc.ready_url], STARTUP_TIMEOUT)
-
-    # ---- probes
-
-    @property
-    def ready_urls(self) -> list[str]:
-        return [p.ready_url for p in self.plan.long_running if p.ready_url]
-
-    async def readiness(self) -> dict[str, int]:
-        """The ``/readyz`` status of every API, worker and the gateway (0: no answer)."""
-
-        async def one(url: str) -> int:
-            try:
-                async with self.http.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
-                    return r.status
-            except (aiohttp.ClientError, TimeoutError):
-                return 0
-
-        urls = self.ready_urls
-        return dict(zip(urls, await asyncio.gather(*(one(u) for u in urls)), strict=True))
-
-    async def wait_ready(self, urls: Iterable[str] | None = None, timeout: float = 120) -> None:
-        wanted = list(urls or self.ready_urls)
-
-        async def all_ready() -> bool:
-            states = await self.readiness()
-            return all(states[u] == 200 for u in wanted)
-
-        try:
-            await _until("every /readyz 200", all_ready, timeout)
-        except RuntimeError:
-            raise AssertionError(f"not ready: {await self.readiness()}") from None
-
-    # ---- databases
-
-    def dsn(self, app: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.servers.postgres.port}/{app}"
-
-    async def query(self, app: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(self.dsn(app))
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    # ---- gateway
+    # ---- the gateway and the databases (the client's)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.base}{path}"
+        return self.client.url(path)
 
     async def call(
         self, method: str, path: str, *, json: Any = None, headers: dict[str, str] | None = None
     ) -> tuple[int, Any]:
-        async with self.http.request(
-            method, self.url(path), json=json, headers=headers or {}
-        ) as response:
-            text = await response.text()
-            try:
-                import json as json_module
+        return await self.client.call(method, path, json=json, headers=headers)
 
-                body = json_module.loads(text) if text else None
-            except ValueError:
-                body = text
-            return response.status, body
+    def dsn(self, app: str) -> str:
+        return self.client.database_dsn(app)
+
+    async def query(self, app: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return await self.client.query(app, sql, *args)
 
     async def members(self, count: int) -> list[Member]:
-        return list(await asyncio.gather(*(self.client.register_and_login() for _ in range(count))))
+        return await self.client.members(count)
 
-    async def ops_headers(self) -> dict[str, str]:
-        return await self.client.ops_headers()
+    async def run_billing(self, month: str) -> dict[str, Any]:
+        return await self.client.run_billing(month)
+
+    # ---- orders
 
     async def services(self) -> list[dict[str, Any]]:
         """Services billed from their start month whose order fields take simple values."""
         if self._services is None:
-            status, page = await self.call("GET", "/api/v1/services?limit=100")
-            assert status == 200, page
             found = []
-            for summary in page["items"]:
-                status, service = await self.call("GET", f"/api/v1/services/{summary['id']}")
-                assert status == 200, service
+            for service in await self.client.lineup():
                 if (
                     simple_options(service["order_fields"]) is not None
                     and not service["free_first_month"]
@@ -552,13 +425,7 @@ class ChaosStack:
     async def order_body(self, index: int) -> dict[str, Any]:
         services = await self.services()
         service = services[index % len(services)]
-        return {
-            "service_id": service["id"],
-            "plan_id": service["plans"][0]["plan_id"],
-            "quantity": service["order_unit"],
-            "desired_start_date": service["earliest"],
-            "options": simple_options(service["order_fields"]),
-        }
+        return order_request(service, service["earliest"])
 
     async def place(self, burst: Burst, member: Member, index: int, key: str | None = None) -> None:
         """Send one order; record the answer in ``burst``."""
@@ -611,21 +478,12 @@ class ChaosStack:
 
     async def activate(self, order_ids: Iterable[str], start: date) -> dict[str, str]:
         """Ops accept, provision and activate each order on ``start``; order -> contract."""
-        ops = await self.ops_headers()
         contracts: dict[str, str] = {}
         gate = asyncio.Semaphore(4)
 
         async def one(order_id: str) -> None:
-            path = f"/api/v1/ops/ordering/orders/{order_id}"
             async with gate:
-                for action in ("accept", "start-provisioning"):
-                    status, answer = await self.call("POST", f"{path}/{action}", headers=ops)
-                    assert status == 200, (action, answer)
-                status, answer = await self.call(
-                    "POST", f"{path}/activate", json={"start_date": start.isoformat()}, headers=ops
-                )
-                assert status == 200, answer
-                contracts[order_id] = answer["contract"]["id"]
+                contracts[order_id] = (await self.client.activate(order_id, start))["id"]
 
         await asyncio.gather(*(one(order_id) for order_id in order_ids))
         return contracts
@@ -648,16 +506,7 @@ class ChaosStack:
             )
             return bool(subscriptions[0][0] == len(wanted) and accounts[0][0] == len(member_ids))
 
-        await _until("billing knows every contract", known, SETTLE_TIMEOUT)
-
-    async def run_billing(self, month: str) -> dict[str, Any]:
-        ops = await self.ops_headers()
-        status, answer = await self.call(
-            "POST", "/api/v1/ops/billing/runs", json={"month": month}, headers=ops
-        )
-        assert status == 200, answer
-        assert isinstance(answer, dict)
-        return answer
+        await eventually(known, timeout=SETTLE_TIMEOUT)
 
     async def invoices_per_contract(self, contracts: Iterable[str], month: date) -> dict[str, int]:
         """contract -> how many live invoices of ``month`` bill it."""
@@ -745,8 +594,8 @@ class ChaosStack:
             got = self.confirmations(accepted + unanswered)
             return all(got[o] for o in accepted + unanswered)
 
-        with contextlib.suppress(RuntimeError):
-            await _until("every confirmation mailed", mailed, SETTLE_TIMEOUT)
+        with contextlib.suppress(AssertionError):
+            await eventually(mailed, timeout=SETTLE_TIMEOUT)
         await asyncio.sleep(3)  # a late second copy would show up now
         got = self.confirmations(accepted + unanswered)
         missing = [o for o in accepted if not got[o]]
@@ -812,18 +661,12 @@ class ChaosStack:
 
 
 def _stack_env(servers: Servers, smtp: SmtpSink, base: int, var_dir: Path) -> dict[str, str]:
-    env = {"DEVRUN_PORT_BASE": str(base), "DEVRUN_VAR_DIR": str(var_dir)}
+    # Every request comes from 127.0.0.1: the benchmark rate limits (the limits have
+    # their own tests).
+    env = local_env(base=base, var_dir=var_dir, smtp=smtp, credentials=CREDENTIALS)
     env["DEVRUN_NAMESPACE"] = "chaos"
-    env["NOTIFICATION_SMTP_HOST"] = smtp.host
-    env["NOTIFICATION_SMTP_PORT"] = str(smtp.port)
     env["NOTIFICATION_DELIVERY_RETRY_SECONDS"] = DELIVERY_RETRY_SECONDS
     env["NOTIFICATION_DELIVERY_CONCURRENCY"] = str(SMTP_CONNECTIONS)
-    env["IDENTITY_DOCUMENT_STORAGE_DIR"] = str(var_dir / "identity-documents")
-    env["IDENTITY_REFRESH_COOKIE_SECURE"] = "false"
-    env["BIZMALL_DEMO_OPS_EMAIL"] = CREDENTIALS.ops_email
-    env["BIZMALL_DEMO_OPS_PASSWORD"] = CREDENTIALS.ops_password
-    # Every request comes from 127.0.0.1 (the limits have their own tests).
-    env["GATEWAY_RATE_LIMIT_PROFILE"] = "benchmark"
     env["GATEWAY_REDIS_URL"] = servers.redis.url
     env["GATEWAY_REDIS_NAMESPACE"] = "chaos"
     # Billing runs when a test says so: the worker's catch-up runs at start only.
@@ -831,11 +674,13 @@ def _stack_env(servers: Servers, smtp: SmtpSink, base: int, var_dir: Path) -> di
     # Small batches, so a run can be killed halfway.
     env["BILLING_RUN_BATCH_SIZE"] = "1"
     for app in SERVICES:
-        prefix = app.upper() + "_"
-        env[prefix + "DATABASE_URL"] = servers.postgres.url(app)
-        env[prefix + "AMQP_URL"] = servers.rabbit.url
-        env[prefix + "REDIS_URL"] = servers.redis.url
-        env[prefix + "DB_POOL_SIZE"] = "3"
+        env |= service_variables(
+            app,
+            database_url=servers.postgres.url(app),
+            amqp_url=servers.rabbit.url,
+            redis_url=servers.redis.url,
+            db_pool_size="3",
+        )
     return env
 
 
@@ -855,41 +700,20 @@ async def stack(servers: Servers, chaos_dir: Path) -> AsyncIterator[ChaosStack]:
     smtp.start()
     base = free_port_base_for()
     env = _stack_env(servers, smtp, base, chaos_dir)
-    plan = build({**os.environ, **env})
-    env.update(plan.env)
-
-    def with_env(proc: Proc) -> Proc:
-        return dataclasses.replace(proc, env={**env, **proc.env})
-
-    plan = dataclasses.replace(
-        plan,
-        migrations=tuple(map(with_env, plan.migrations)),
-        apis=tuple(map(with_env, plan.apis)),
-        workers=tuple(map(with_env, plan.workers)),
-        gateway=with_env(plan.gateway),
-        seeds=tuple(map(with_env, plan.seeds)),
-    )
     log_path = Path(os.environ.get("CHAOS_LOG", str(chaos_dir / "stack.log")))
-    log = await asyncio.to_thread(log_path.open, "w")
-    supervisor = Supervisor(out=log, grace_seconds=15)
     try:
         # A fresh connection per request: a pooled one the gateway closed while idle
         # would fail the next request on the client's side, not the system's.
         async with gateway_session(base, timeout=60, force_close=True) as http:
-            chaos = ChaosStack(plan, env, supervisor, servers, smtp, base, http)
+            client = Stack(
+                base=base, http=http, smtp=smtp, env=env, credentials=CREDENTIALS, mail_timeout=60
+            )
+            chaos = ChaosStack(env, log_path, servers, client)
             try:
-                await asyncio.gather(*(supervisor.run_once(p) for p in plan.migrations))
-                for proc in plan.long_running:
-                    await supervisor.start(proc)
-                await chaos.wait_ready(timeout=STARTUP_TIMEOUT)
-                await asyncio.gather(*(supervisor.run_once(p) for p in plan.seeds))
+                await chaos.up(timeout=STARTUP_TIMEOUT)
                 await chaos.services()
-            except BaseException:
-                log.flush()
-                tail = await asyncio.to_thread(_tail, log_path)
-                raise RuntimeError(f"the chaos stack did not come up:\n{tail}") from None
-            yield chaos
+                yield chaos
+            finally:
+                await chaos.down()
     finally:
-        await supervisor.stop_all()
         smtp.stop()
-        log.close()

@@ -20,9 +20,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bizmall_testkit.processes import alive
+from bizmall_testkit.stack import free_port_base_for, running_stack, stack_env
 from devrun import plan as devrun_plan
 from devrun.smtp_sink import MaildirSink
-from devrun.testing import alive, free_port_base_for, running_stack, stack_env
 
 SERVICES = devrun_plan.SERVICES
 #: The compose service running each role of an app.

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from devrun.testing import last_month_start, simple_options, today_in_japan
+from bizmall_testkit.data import last_month_start, simple_options, today_in_japan
 from servicekit.testing.helpers import eventually
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from devrun.testing import simple_options
+from bizmall_testkit.data import simple_options
 from ordering.config import Settings as OrderingSettings
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from devrun.testing import simple_options
+from bizmall_testkit.data import simple_options
 from servicekit.testing.helpers import eventually
 
 pytestmark = pytest.mark.integration

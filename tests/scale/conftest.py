@@ -1,6 +1,6 @@
 """One local stack with several replicas of ordering, billing and notification.
 
-The stack is started with the shared helper (``devrun.testing``: ``python -m
+The stack is started with the shared helper (``bizmall_testkit.stack``: ``python -m
 devrun`` on a free port base with this run's own databases, exchange, queue
 prefix and Redis namespace, and a real SMTP sink in this process), but with
 ``<NAME>_REPLICAS`` set, so every scaled service runs several API *and* worker
@@ -22,8 +22,9 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from bizmall_testkit.client import Stack
+from bizmall_testkit.stack import free_port_base_for, gateway_session, running_stack, stack_env
 from devrun import plan as devrun_plan
-from devrun.testing import Stack, free_port_base_for, gateway_session, running_stack, stack_env
 from servicekit.testing.infra import Infra
 from servicekit.testing.smtp import SmtpSink
 
@@ -62,15 +63,10 @@ class ScaledStack:
 
     def database_dsn(self, app: str) -> str:
         """The asyncpg DSN of ``app``'s database."""
-        url = self.env[f"{app.upper()}_DATABASE_URL"]
-        return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        return self.stack.database_dsn(app)
 
     async def query(self, app: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-        connection = await asyncpg.connect(self.database_dsn(app))
-        try:
-            return list(await connection.fetch(sql, *args))
-        finally:
-            await connection.close()
+        return await self.stack.query(app, sql, *args)
 
     def log(self) -> Iterator[LogLine]:
         """Every JSON line the stack's processes wrote so far."""

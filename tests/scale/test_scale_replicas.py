@@ -25,8 +25,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bizmall_testkit.data import month_before, today_in_japan
 from devrun import plan as devrun_plan
-from devrun.testing import month_before, today_in_japan
 from jpcalendar import first_business_day_on_or_after
 from servicekit.testing.helpers import eventually
 

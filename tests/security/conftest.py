@@ -1,6 +1,6 @@
 """One local stack (``python -m devrun``) for the security suite, with the STANDARD rate limits.
 
-Started with the shared helper (``devrun.testing``: free port base, this run's
+Started with the shared helper (``bizmall_testkit``: free port base, this run's
 databases, exchange, queue prefix and Redis namespace, a real SMTP sink in this
 process), with two differences that matter here:
 
@@ -21,15 +21,9 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from devrun.testing import (
-    Credentials,
-    Member,
-    Stack,
-    free_port_base_for,
-    gateway_session,
-    running_stack,
-    stack_env,
-)
+from bizmall_testkit.client import Member, Stack
+from bizmall_testkit.data import Credentials
+from bizmall_testkit.stack import free_port_base_for, gateway_session, running_stack, stack_env
 from servicekit.testing.infra import Infra
 from servicekit.testing.smtp import SmtpSink
 

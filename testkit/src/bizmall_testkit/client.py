@@ -1,345 +1,46 @@
-"""Local stacks for the test suites, and a client of their gateway.
+"""The gateway's client in the test suites: a running stack as its tests see it.
 
-A suite that needs the whole system starts ``python -m devrun`` with
-:func:`running_stack` on the environment :func:`stack_env` builds: a free port
-base (:func:`free_port_base_for`), this test run's own databases, exchange,
-queue prefix and Redis namespace, and notification sending to a real SMTP sink
-in the test process. The context manager relays the stack's output to a log
-file, waits for "bizmall is up", and at the end stops it with SIGINT, as a
-developer's Ctrl-C would, and checks that it exited cleanly and left no
-process behind.
-
-:class:`Stack` is what a test holds: the gateway's HTTP session, the mailbox,
-and the steps every journey begins with (register, verify, log in, the
-operator's password-and-TOTP login, an order, its activation, a billing run).
-Everything goes through the gateway, as a browser or API client would.
+:class:`Stack` holds the gateway's HTTP session, the mailbox and the stack's
+environment, and takes the steps every journey begins with (register, verify,
+log in, the operator's password-and-TOTP login, an order, its activation, a
+billing run). Everything goes through the gateway, as a browser or API client
+would; :meth:`Stack.query` reads a service's database to check what an answer
+left behind.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import os
-import re
-import secrets
-import signal
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from email.message import EmailMessage
-from pathlib import Path
+from json import loads
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+import asyncpg
 import pyotp
-from stdnum.jp import cn as corporate_number_rule
 
-from devrun.plan import SERVICES, build
-from jpcalendar import first_business_day_on_or_after, to_jst
+from bizmall_testkit import mail
+from bizmall_testkit.data import (
+    DEFAULT_CREDENTIALS,
+    Credentials,
+    corporate_number,
+    order_request,
+    simple_options,
+)
+from bizmall_testkit.mail import MAIL_TIMEOUT, body_of, link_query
+from bizmall_testkit.stack import StackLog
+from devrun.plan import build
 from servicekit.testing.helpers import eventually
-from servicekit.testing.infra import Infra
-from servicekit.testing.ports import free_port_base
-from servicekit.testing.smtp import SmtpSink, free_port
+from servicekit.testing.infra import libpq_dsn
+from servicekit.testing.smtp import SmtpSink
 
-#: Long enough for migrations, every process and the demo seed on a busy 2-core machine.
-STARTUP_TIMEOUT = 300.0
-#: How long an email may take: outbox relay, broker, consumer, sender, SMTP.
-MAIL_TIMEOUT = 30.0
-#: The demo operator the identity seed creates, and the password of every test member.
-OPS_EMAIL = "ops-e2e@bizmall.example"
-OPS_PASSWORD = "e2e-ops-password-2024"
-MEMBER_PASSWORD = "e2e-member-password-2024"
 #: How long an operator's session is reused (its access token lives 15 minutes).
 OPS_SESSION_SECONDS = 600.0
-
-_LINK = re.compile(r"https?://\S+")
-
-
-# --------------------------------------------------------------------------- emails
-
-
-def body_of(message: EmailMessage) -> str:
-    """The plain-text body of an email."""
-    part = message.get_body(preferencelist=("plain",))
-    assert isinstance(part, EmailMessage), "the email has no text part"
-    return str(part.get_content())
-
-
-def link_query(message: EmailMessage, path: str) -> dict[str, str]:
-    """The query of the link to ``path`` in ``message`` (one value per name)."""
-    for link in _LINK.findall(body_of(message)):
-        parts = urlsplit(link)
-        if parts.path == path:
-            return {name: values[0] for name, values in parse_qs(parts.query).items()}
-    raise AssertionError(f"no link to {path} in:\n{body_of(message)}")
-
-
-# --------------------------------------------------------------------------- test data
-
-
-def corporate_number() -> str:
-    """A random 13-digit corporate number with a valid check digit."""
-    base = "".join(secrets.choice("0123456789") for _ in range(12))
-    return str(corporate_number_rule.calc_check_digit(base)) + base
-
-
-def simple_options(order_fields: dict[str, Any]) -> dict[str, Any] | None:
-    """Values for a service's required order fields (an enum's first value, an integer's
-    minimum, ``True``), or None when one is a free-form string."""
-    options: dict[str, Any] = {}
-    for name in order_fields.get("required", []):
-        spec = order_fields["properties"][name]
-        if "enum" in spec:
-            options[name] = spec["enum"][0]
-        elif spec["type"] == "integer":
-            options[name] = spec.get("minimum", 1)
-        elif spec["type"] == "boolean":
-            options[name] = True
-        else:
-            return None
-    return options
-
-
-def month_before(day: date) -> date:
-    """The first day of the month before ``day``'s."""
-    return date(day.year - (day.month == 1), (day.month - 2) % 12 + 1, 1)
-
-
-def today_in_japan() -> date:
-    """Today's date in Japan time (the calendar every business rule uses)."""
-    return to_jst(datetime.now(UTC)).date()
-
-
-def last_month_start() -> date:
-    """The first business day of last month (Japan time): a start whose month has ended."""
-    return first_business_day_on_or_after(month_before(today_in_japan()))
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie awaiting its reaper is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state not in {"Z", "X"}
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid``: children, grandchildren and so on."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found: list[int] = []
-    pending = list(children.get(pid, []))
-    while pending:
-        child = pending.pop()
-        found.append(child)
-        pending += children.get(child, [])
-    return found
-
-
-# --------------------------------------------------------------------------- the stack
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The demo operator the stack's identity seed creates, and the members' password."""
-
-    ops_email: str = OPS_EMAIL
-    ops_password: str = OPS_PASSWORD
-    member_password: str = MEMBER_PASSWORD
-
-
-DEFAULT_CREDENTIALS = Credentials()
-
-
-def free_port_base_for(environ: Mapping[str, str] | None = None) -> int:
-    """A port base below the ephemeral range where every port of the stack ``environ``
-    describes (its replicas included) is free."""
-    plan = build({**(environ or {}), "DEVRUN_PORT_BASE": "0"})
-    span = max(p.port or 0 for p in plan.long_running) + 1
-    return free_port_base(span=span)
-
-
-async def stack_env(
-    infra: Infra,
-    *,
-    base: int,
-    var_dir: Path,
-    smtp: SmtpSink | None,
-    database_hint: str = "stack",
-    credentials: Credentials = DEFAULT_CREDENTIALS,
-    rate_limit_profile: str = "benchmark",
-    otlp_endpoint: str | None = None,
-    extra: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """The environment of a stack on ``base`` with this run's own databases, exchange,
-    queues and Redis keys (inside the run's, so the run's clean-up removes them).
-
-    ``smtp``: where notification sends (None: devrun's own Maildir sink on a free port).
-    ``rate_limit_profile``: ``benchmark`` lifts the per-IP limits (every test request
-    comes from 127.0.0.1); ``standard`` keeps them. ``otlp_endpoint``: every process
-    exports its spans there, set with the standard OpenTelemetry variables only.
-    ``extra``: set last (replicas, job intervals ...).
-    """
-    env = {**os.environ, "DEVRUN_PORT_BASE": str(base), "DEVRUN_VAR_DIR": str(var_dir)}
-    if smtp is None:
-        env["NOTIFICATION_SMTP_PORT"] = str(free_port())
-    else:
-        # An explicit SMTP host: devrun starts no Maildir sink, notification sends here.
-        env["NOTIFICATION_SMTP_HOST"] = smtp.host
-        env["NOTIFICATION_SMTP_PORT"] = str(smtp.port)
-    env["IDENTITY_DOCUMENT_STORAGE_DIR"] = str(var_dir / "identity-documents")
-    # The tests speak plain HTTP and send the refresh token in the body anyway.
-    env["IDENTITY_REFRESH_COOKIE_SECURE"] = "false"
-    env["BIZMALL_DEMO_OPS_EMAIL"] = credentials.ops_email
-    env["BIZMALL_DEMO_OPS_PASSWORD"] = credentials.ops_password
-    env["GATEWAY_RATE_LIMIT_PROFILE"] = rate_limit_profile
-    # Another stack of this run may be up at the same time: each gets its own exchange,
-    # queues and Redis keys. The gateway reads the maintenance windows notification
-    # writes: same namespace.
-    tag = uuid.uuid4().hex[:6]
-    namespace = f"{infra.redis_namespace}:{tag}"
-    env["GATEWAY_REDIS_URL"] = infra.redis_url
-    env["GATEWAY_REDIS_NAMESPACE"] = namespace
-    for app in SERVICES:
-        # Explicit variables win over local mode's: this run's databases and names.
-        prefix = app.upper() + "_"
-        env[prefix + "DATABASE_URL"] = await infra.create_database(f"{database_hint}_{app}")
-        env[prefix + "AMQP_URL"] = infra.amqp_url
-        env[prefix + "REDIS_URL"] = infra.redis_url
-        env[prefix + "EVENT_EXCHANGE"] = f"{infra.exchange}.{tag}"
-        env[prefix + "QUEUE_PREFIX"] = f"{infra.queue_prefix}.{tag}"
-        env[prefix + "REDIS_NAMESPACE"] = namespace
-        # Small pools leave PostgreSQL's connections to whatever else runs on the
-        # machine. (A worker's scheduled jobs each hold one for their lock: not fewer.)
-        env[prefix + "DB_POOL_SIZE"] = "2"
-    if otlp_endpoint is not None:
-        env.update(
-            OTEL_TRACES_EXPORTER="otlp",
-            OTEL_EXPORTER_OTLP_ENDPOINT=otlp_endpoint,
-            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
-            OTEL_BSP_SCHEDULE_DELAY="200",
-        )
-        # Each process names its own service; nothing may switch the SDK off.
-        env.pop("OTEL_SDK_DISABLED", None)
-        env.pop("OTEL_SERVICE_NAME", None)
-    env.update(extra or {})
-    return env
-
-
-class StackLog:
-    """The stack's output: all of it in a file, the end of it in memory for failures."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._tail: collections.deque[str] = collections.deque(maxlen=80)
-
-    async def relay(self, stream: asyncio.StreamReader, up: asyncio.Event) -> None:
-        """Copy ``stream`` to the file until it ends; set ``up`` when the stack is up."""
-        with self.path.open("w") as file:
-            while line := (await stream.readline()).decode(errors="replace"):
-                file.write(line)
-                file.flush()
-                self._tail.append(line)
-                if "bizmall is up" in line:
-                    up.set()
-
-    def tail(self) -> str:
-        """The last lines of the output."""
-        return "".join(self._tail)
-
-    def text(self) -> str:
-        """All of the output so far."""
-        return self.path.read_text(errors="replace")
-
-
-@dataclass
-class RunningStack:
-    """A started ``python -m devrun``: its process, its output and its process tree."""
-
-    process: asyncio.subprocess.Process
-    log: StackLog
-    #: Every process below devrun once the stack was up (checked gone at the end).
-    pids: list[int]
-
-
-@asynccontextmanager
-async def running_stack(
-    env: Mapping[str, str], log_path: Path, *, timeout: float = STARTUP_TIMEOUT
-) -> AsyncIterator[RunningStack]:
-    """``python -m devrun`` with ``env``, up; stopped with SIGINT on leaving, which must
-    end it with status 0 and no process of its tree left behind."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "devrun",
-        env=dict(env),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-        start_new_session=True,
-    )
-    log = StackLog(log_path)
-    up = asyncio.Event()
-    assert process.stdout is not None
-    # The pipe must be read for the stack's whole life, or a chatty stack would block on it.
-    relay = asyncio.create_task(log.relay(process.stdout, up))
-    pids: list[int] = []
-    try:
-        ready = asyncio.ensure_future(up.wait())
-        await asyncio.wait({ready, relay}, timeout=timeout, return_when="FIRST_COMPLETED")
-        ready.cancel()
-        if not up.is_set():
-            raise AssertionError(f"the stack did not come up (log: {log.path}):\n{log.tail()}")
-        pids = descendants(process.pid)
-        yield RunningStack(process, log, pids)
-    finally:
-        pids = pids or descendants(process.pid)
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(process.wait(), 60)
-        finally:
-            await asyncio.wait_for(relay, 10)
-    if process.returncode != 0:
-        raise AssertionError(
-            f"devrun exited with {process.returncode} (log: {log.path}):\n{log.tail()}"
-        )
-    survivors = [pid for pid in pids if alive(pid)]
-    if survivors:
-        raise AssertionError(f"processes outlived the stack: {survivors}")
-
-
-def gateway_session(
-    base: int, *, timeout: float = 30, force_close: bool = False
-) -> aiohttp.ClientSession:
-    """An HTTP session on the gateway of the stack on ``base`` (relative paths).
-
-    It keeps no cookies: sessions are bearer tokens, never shared between members.
-    ``force_close``: a fresh connection per request, for a gateway that may go away.
-    """
-    return aiohttp.ClientSession(
-        base_url=f"http://127.0.0.1:{base}",
-        connector=aiohttp.TCPConnector(force_close=force_close),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        timeout=aiohttp.ClientTimeout(total=timeout),
-    )
-
-
-# --------------------------------------------------------------------------- the client
 
 
 @dataclass
@@ -452,10 +153,45 @@ class Stack:
         timeout: float | None = None,
     ) -> EmailMessage:
         """The first email to ``address`` matching ``predicate`` (waits for it)."""
-        return await self.smtp.wait_for(
-            lambda message: address in str(message["To"]) and predicate(message),
-            timeout or self.mail_timeout,
-        )
+        return await mail.mail_to(self.smtp, address, predicate, timeout or self.mail_timeout)
+
+    # ---- the gateway and the databases
+
+    def url(self, path: str) -> str:
+        """The gateway's URL of ``path``."""
+        return f"{self.base_url}{path}"
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """``method`` ``path`` through the gateway: the answer's status and its body
+        (decoded JSON, else the text; None when empty), whatever the status."""
+        async with self.http.request(
+            method, self.url(path), json=json, headers=headers or {}
+        ) as response:
+            text = await response.text()
+        try:
+            body = loads(text) if text else None
+        except ValueError:
+            body = text
+        return response.status, body
+
+    def database_dsn(self, app: str) -> str:
+        """The asyncpg DSN of ``app``'s database."""
+        return libpq_dsn(self.env[f"{app.upper()}_DATABASE_URL"])
+
+    async def query(self, app: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+        """The rows ``sql`` finds in ``app``'s database."""
+        connection = await asyncpg.connect(self.database_dsn(app))
+        try:
+            return list(await connection.fetch(sql, *args))
+        finally:
+            await connection.close()
 
     # ---- members
 
@@ -537,6 +273,10 @@ class Stack:
             member.id = (await response.json())["id"]
         return member
 
+    async def members(self, count: int) -> list[Member]:
+        """``count`` new members (see :meth:`register_and_login`), registered at once."""
+        return list(await asyncio.gather(*(self.register_and_login() for _ in range(count))))
+
     # ---- the operator
 
     async def ops_headers(self) -> dict[str, str]:
@@ -597,13 +337,7 @@ class Stack:
         async with self.http.get(f"/api/v1/services/{service['id']}/start-dates") as response:
             assert response.status == 200, await response.text()
             earliest = (await response.json())["earliest"]
-        return {
-            "service_id": service["id"],
-            "plan_id": service["plans"][0]["plan_id"],
-            "quantity": service["order_unit"],
-            "desired_start_date": earliest,
-            "options": simple_options(service["order_fields"]) if options is None else options,
-        }
+        return order_request(service, earliest, options)
 
     async def order(
         self,
