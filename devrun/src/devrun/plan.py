@@ -10,7 +10,8 @@ offset is the service's place in the local port list (identity 1, catalog 2,
 ordering 3, billing 4, notification 5): ``ORDERING_REPLICAS=3`` gives
 ordering 8003, 8013 and 8023. Worker ``r`` of a service serves ``/metrics``,
 ``/healthz`` and ``/readyz`` five ports above API replica ``r`` (ordering's
-first worker 8008). ``<APP>_REPLICAS`` scales a service's API and
+first worker 8008). The gateway serves ``/metrics`` on ``base + 99`` (8099), away
+from every replica's ports. ``<APP>_REPLICAS`` scales a service's API and
 worker processes together; ``<APP>_WORKER_REPLICAS`` overrides the workers' count.
 
 Isolation (a second stack beside a running one, e.g. for a smoke test):
@@ -42,6 +43,8 @@ HOST = "127.0.0.1"
 REPLICA_STRIDE = 10
 #: A worker's metrics and probes port is its API's plus this.
 WORKER_PORT_OFFSET = 5
+#: The gateway's /metrics port is the base plus this (past nine replicas' ports).
+GATEWAY_METRICS_OFFSET = 99
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,14 @@ class Proc:
     argv: tuple[str, ...]
     env: Mapping[str, str] = field(default_factory=dict)
     port: int | None = None
+    #: Where the process serves /metrics when not on ``port`` (the gateway's own port).
+    metrics_port: int | None = None
+
+    @property
+    def metrics_url(self) -> str | None:
+        """Where the process serves Prometheus metrics, for HTTP processes."""
+        port = self.metrics_port or self.port
+        return f"http://{HOST}:{port}/metrics" if port else None
 
     @property
     def ready_url(self) -> str | None:
@@ -196,6 +207,18 @@ def build(environ: Mapping[str, str] | None = None, smtp: tuple[str, int] | None
         shared.update(app_env(app, environ, smtp))
     base = port_base(environ)
 
+    def gateway_proc(port: int) -> Proc:
+        metrics_port = port + GATEWAY_METRICS_OFFSET
+        return Proc(
+            name=f"{GATEWAY}-api",
+            app=GATEWAY,
+            role="api",
+            argv=command(GATEWAY, "api"),
+            env={"GATEWAY_PORT": str(port), "GATEWAY_METRICS_PORT": str(metrics_port)},
+            port=port,
+            metrics_port=metrics_port,
+        )
+
     def proc(app: str, role: str, replica: int = 0, port: int | None = None) -> Proc:
         count = replicas(environ, app, role) if app != GATEWAY else 1
         name = f"{app}-{role}" + (f"-{replica + 1}" if count > 1 else "")
@@ -216,7 +239,7 @@ def build(environ: Mapping[str, str] | None = None, smtp: tuple[str, int] | None
             for app in SERVICES
             for r in range(replicas(environ, app, "worker"))
         ),
-        gateway=proc(GATEWAY, "api", 0, base),
+        gateway=gateway_proc(base),
         seeds=tuple(proc(app, "seed") for app in SERVICES),
     )
 

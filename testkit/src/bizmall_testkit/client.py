@@ -132,7 +132,7 @@ class Stack:
         """Where each process serves /metrics, by process name (``gateway-api``,
         ``ordering-api``, ``ordering-worker`` ...)."""
         plan = build({**self.env, "DEVRUN_PORT_BASE": str(self.base)})
-        return {p.name: f"http://127.0.0.1:{p.port}/metrics" for p in plan.long_running}
+        return {p.name: p.metrics_url for p in plan.long_running if p.metrics_url}
 
     def log_text(self) -> str:
         """Everything the stack's processes wrote so far."""

@@ -41,7 +41,7 @@ def free_port_base_for(environ: Mapping[str, str] | None = None) -> int:
     """A port base below the ephemeral range where every port of the stack ``environ``
     describes (its replicas included) is free."""
     plan = build({**(environ or {}), "DEVRUN_PORT_BASE": "0"})
-    span = max(p.port or 0 for p in plan.long_running) + 1
+    span = max(max(p.port or 0, p.metrics_port or 0) for p in plan.long_running) + 1
     return free_port_base(span=span)
 
 
