@@ -378,6 +378,22 @@ class ChaosStack(SupervisedStack):
     def new_burst() -> Burst:
         return Burst()
 
+    @property
+    def queue_prefix(self) -> str:
+        """The prefix of every service's queues on this stack's broker."""
+        return self.env.get("DEVRUN_NAMESPACE", "bizmall")
+
+    async def api_readiness(self) -> dict[str, int]:
+        """Each service API's ``/readyz`` status right now, by process name."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+
+            async def one(proc: Any) -> tuple[str, int]:
+                async with http.get(proc.ready_url) as answer:
+                    return proc.name, answer.status
+
+            return dict(await asyncio.gather(*(one(p) for p in self.plan.apis)))
+
     # ---- the gateway and the databases (the client's)
 
     def url(self, path: str) -> str:

@@ -106,13 +106,45 @@ async def test_rabbitmq_stopped_and_started_during_a_burst_of_orders(stack: Any)
     sending = asyncio.ensure_future(stack.burst(members, BURST, spread=0.25))
     await asyncio.sleep(2)
     await stack.servers.rabbit.stop_app()
-    await asyncio.sleep(10)
+    await asyncio.sleep(5)
+    # Issue 19 item 14: an API's readiness does not hang on the broker, so a Service
+    # keeps every API pod while RabbitMQ is away (the outbox holds the events).
+    readiness = await stack.api_readiness()
+    await asyncio.sleep(5)
     await stack.servers.rabbit.start_app()
     burst = await sending
+    assert set(readiness.values()) == {200}, readiness
     # Orders go to the outbox with the order: the broker's absence refuses none.
     assert burst.statuses[201] == BURST, (burst.statuses, burst.refusals)
     await stack.check_books("rabbitmq stop_app/start_app", burst)
     assert stack.pids() == pids, "a process was restarted to recover"
+
+
+async def test_item15_events_published_before_the_consumer_queue_exists_arrive_once_it_starts(
+    stack: Any,
+) -> None:
+    """Issue 19 item 15: as on a first install, ordering publishes while notification's
+    queue does not exist yet; the broker returns the events, the outbox keeps them, and
+    once notification's worker starts (declaring its queue) every confirmation is mailed,
+    once."""
+    members = await stack.members(2)
+    await stack.kill("notification-worker")
+    queues = await stack.servers.rabbit.ctl("list_queues", "-q", "--no-table-headers", "name")
+    own = [q for q in queues.split() if q.startswith(f"{stack.queue_prefix}.notification")]
+    assert own, queues
+    for queue in own:
+        await stack.servers.rabbit.ctl("delete_queue", queue)
+    burst = await stack.burst(members, 8)
+    assert burst.statuses[201] == 8, (burst.statuses, burst.refusals)
+    # With nowhere to go, the confirmations wait in ordering's outbox.
+    await asyncio.sleep(3)
+    waiting = await stack.query(
+        "ordering",
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND type = 'ordering.order.placed'",
+    )
+    assert waiting[0][0] >= 1
+    await stack.start("notification-worker")
+    await stack.check_books("first publish before the consumer's queue", burst)
 
 
 async def test_postgresql_restarted_during_a_burst_services_not_ready_then_recover(
