@@ -66,7 +66,9 @@ def encode_cursor(*key: Any) -> str:
     """The opaque cursor continuing a listing after the row whose key is ``key``."""
     parts = []
     for value in key:
-        tag, encode = _ENCODERS[type(value)]
+        # By isinstance, in the table's order: bool before int, datetime before date,
+        # and a driver's own UUID class (asyncpg's) is a UUID.
+        tag, encode = next(codec for kind, codec in _ENCODERS.items() if isinstance(value, kind))
         parts.append([tag, encode(value)])
     raw = json.dumps(parts, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

@@ -95,6 +95,14 @@ async def test_events_of_a_rolled_back_unit_of_work_are_dropped() -> None:
     assert aggregate.recorded_events == ()
 
 
+def test_a_cursor_takes_a_drivers_own_uuid_class() -> None:
+    class DriverUUID(uuid.UUID):
+        """asyncpg answers uuid columns with a subclass of uuid.UUID."""
+
+    ident = DriverUUID(str(uuid.uuid4()))
+    assert decode_cursor(encode_cursor(ident), uuid.UUID) == (uuid.UUID(str(ident)),)
+
+
 def test_a_cursor_round_trips_its_typed_key() -> None:
     key = (datetime(2026, 4, 1, 9, 30, tzinfo=UTC), uuid.uuid4())
     assert decode_cursor(encode_cursor(*key), datetime, uuid.UUID) == key

@@ -104,9 +104,7 @@ async def test_r12_order_still_waiting_30_days_after_ordering_is_rejected(orderi
     async def run_job_at(moment: datetime) -> None:
         ordering.pin(moment)
         async with ordering.runtime.uow() as uow:
-            await notices.reject_orders_without_documents(
-                uow=uow, clock=ordering.runtime.clock, wait_days=30
-            )
+            await notices.reject_orders_without_documents(uow=uow, wait_days=30)
 
     await run_job_at(NOW + timedelta(days=30) - timedelta(minutes=1))
     still = await ordering.client.get(
@@ -222,7 +220,7 @@ async def test_r18_on_activation_notice_is_published_once_at_activation(ordering
     assert await ordering.outbox("ordering.activation_notice.due", order_id=order["id"]) == []
     activation = await _activate_from_accepted(ordering, order["id"])
     async with ordering.runtime.uow() as uow:
-        await notices.issue_due_activation_notices(uow=uow, clock=ordering.runtime.clock)
+        await notices.issue_due_activation_notices(uow=uow)
     [notice] = await ordering.outbox("ordering.activation_notice.due", order_id=order["id"])
     assert notice["contract_id"] == activation["contract"]["id"]
     assert notice["timing"] == {"kind": "on_activation"}
@@ -250,7 +248,7 @@ async def test_r18_notice_n_business_days_before_the_start_is_published_once_whe
     async def tick(day: date) -> int:
         ordering.pin(datetime(day.year, day.month, day.day, 9, 0, tzinfo=JST))
         async with ordering.runtime.uow() as uow:
-            return await notices.issue_due_activation_notices(uow=uow, clock=ordering.runtime.clock)
+            return await notices.issue_due_activation_notices(uow=uow)
 
     await tick(due_on - timedelta(days=1))
     assert await ordering.outbox("ordering.activation_notice.due", order_id=order["id"]) == []
@@ -272,7 +270,7 @@ async def test_r18_a_worker_that_was_down_catches_up_on_missed_notices(ordering:
     # Nobody ran the job until after the start date.
     ordering.pin(datetime(2026, 6, 10, 9, 0, tzinfo=JST))
     async with ordering.runtime.uow() as uow:
-        await notices.issue_due_activation_notices(uow=uow, clock=ordering.runtime.clock)
+        await notices.issue_due_activation_notices(uow=uow)
     assert len(await ordering.outbox("ordering.activation_notice.due", order_id=order["id"])) == 1
 
 

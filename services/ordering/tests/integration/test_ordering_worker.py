@@ -19,7 +19,6 @@ from bizmall_events import (
     ServicePublished,
 )
 from jpcalendar import JST
-from ordering.adapters import repository
 from ordering.bootstrap import SERVICE
 from servicekit.testing.helpers import eventually
 from servicekit.worker import Worker
@@ -77,8 +76,8 @@ async def test_events_on_the_broker_feed_the_copies_and_release_the_order(
             return body if response.status_code in (200, 201) and body["status"] else None
 
         async def copied_member() -> bool:
-            async with runtime.sessions() as session:
-                return await repository.member(session=session, member_id=member_id) is not None
+            async with runtime.uow() as uow:
+                return await uow.members.get(member_id) is not None
 
         await eventually(copied_member, timeout=20)
         order = await eventually(placed, timeout=20)

@@ -17,8 +17,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
-from servicekit.clock import system_clock
-
 
 def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Column(sa.DateTime(timezone=True), nullable=nullable, index=index)
@@ -32,7 +30,7 @@ class CatalogServiceVersion(SQLModel, table=True):
     service_id: uuid.UUID = Field(primary_key=True)
     version: int = Field(primary_key=True)
     snapshot: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    received_at: datetime = Field(default_factory=system_clock, sa_column=_utc_column())
+    received_at: datetime = Field(sa_column=_utc_column())
 
 
 class CatalogServiceCurrent(SQLModel, table=True):
@@ -99,7 +97,7 @@ class OrderRow(SQLModel, table=True):
     held_from: str | None = Field(default=None, max_length=30)
     status_history: list[dict[str, Any]] = Field(sa_column=Column(JSONB, nullable=False))
     created_at: datetime = Field(sa_column=_utc_column())
-    updated_at: datetime = Field(default_factory=system_clock, sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
 
 
 class OrderRequestKey(SQLModel, table=True):
@@ -145,4 +143,4 @@ class ActivationNoticeIssued(SQLModel, table=True):
     __tablename__ = "activation_notice_issued"
 
     order_id: uuid.UUID = Field(primary_key=True)
-    issued_at: datetime = Field(default_factory=system_clock, sa_column=_utc_column())
+    issued_at: datetime = Field(sa_column=_utc_column())

@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ordering.adapters import repository
-from ordering.api.deps import ClockDep, RuntimeDep, SettingsDep
+from ordering.api.deps import ClockDep, SettingsDep, UowDep
 from ordering.api.schemas import (
     CancelBody,
     CancellationQuoteView,
@@ -17,62 +16,56 @@ from ordering.api.schemas import (
     ContractPage,
     ContractView,
 )
-from ordering.service_layer import cancellation
-from ordering.service_layer.placing import member_id_of
-from servicekit.auth import CurrentMember
-from servicekit.clock import japan_today
-from servicekit.problems import refusing_invalid_cursors
+from ordering.service_layer import cancellation, queries
+from ordering.service_layer.placing import contact_center
+from servicekit.auth import CurrentMemberId
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
 
 @router.get("", response_model=ContractPage)
 async def contracts(
-    member: CurrentMember,
-    runtime: RuntimeDep,
+    member_id: CurrentMemberId,
+    uow: UowDep,
     clock: ClockDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: str | None = None,
 ) -> ContractPage:
     """The caller's own contracts, newest first."""
-    async with runtime.sessions() as session:
-        with refusing_invalid_cursors():
-            found, next_cursor = await repository.list_contracts(
-                session=session, member_id=member_id_of(member), limit=limit, cursor=cursor
-            )
-    today = japan_today(clock())
+    async with uow:
+        page = await queries.contracts_page(
+            uow=uow, member_id=member_id, limit=limit, cursor=cursor
+        )
+    today = clock.today_in_japan()
     return ContractPage(
-        items=[ContractView.of(c, today=today) for c in found], next_cursor=next_cursor
+        items=[ContractView.of(c, today=today) for c in page.items], next_cursor=page.next_cursor
     )
 
 
 @router.get("/{contract_id}", response_model=ContractView)
 async def contract(
-    contract_id: uuid.UUID, member: CurrentMember, runtime: RuntimeDep, clock: ClockDep
+    contract_id: uuid.UUID, member_id: CurrentMemberId, uow: UowDep, clock: ClockDep
 ) -> ContractView:
     """One of the caller's contracts; another member's is 404 (R15)."""
-    async with runtime.sessions() as session:
-        found = await repository.get_contract(session=session, contract_id=contract_id)
-    if found is None or found.member_id != member_id_of(member):
-        raise cancellation.contract_not_found()
-    return ContractView.of(found, today=japan_today(clock()))
+    async with uow:
+        found = await queries.member_contract(uow=uow, contract_id=contract_id, member_id=member_id)
+    return ContractView.of(found, today=clock.today_in_japan())
 
 
 @router.get("/{contract_id}/cancellation-quote", response_model=CancellationQuoteView)
 async def cancellation_quote(
     contract_id: uuid.UUID,
-    member: CurrentMember,
-    runtime: RuntimeDep,
+    member_id: CurrentMemberId,
+    uow: UowDep,
     settings: SettingsDep,
-    clock: ClockDep,
     end_date: Annotated[
         date | None, Query(description="Default: the end of the current month")
     ] = None,
 ) -> CancellationQuoteView:
     """The end date and early termination fee under the contract's recorded terms (R20)."""
-    async with runtime.uow() as uow:
+    async with uow:
         quote = await cancellation.quote(
-            contract_id, member_id=member_id_of(member), end_date=end_date, uow=uow, clock=clock
+            uow=uow, contract_id=contract_id, member_id=member_id, end_date=end_date
         )
     return CancellationQuoteView(
         contract_id=quote.contract.id,
@@ -92,20 +85,19 @@ async def cancellation_quote(
 @router.post("/{contract_id}/cancel", response_model=ContractView)
 async def cancel(
     contract_id: uuid.UUID,
-    member: CurrentMember,
-    runtime: RuntimeDep,
+    member_id: CurrentMemberId,
+    uow: UowDep,
     settings: SettingsDep,
     clock: ClockDep,
     body: CancelBody | None = None,
 ) -> ContractView:
     """Cancel on the site where the service allows it; else 409 with the contact center (R20)."""
-    async with runtime.uow() as uow:
-        cancelled = await cancellation.cancel(
-            contract_id,
-            member_id=member_id_of(member),
-            end_date=body.end_date if body else None,
+    async with uow:
+        cancelled = await cancellation.cancel_contract(
             uow=uow,
-            clock=clock,
-            settings=settings,
+            contract_id=contract_id,
+            member_id=member_id,
+            end_date=body.end_date if body else None,
+            contact=contact_center(settings),
         )
-    return ContractView.of(cancelled, today=japan_today(clock()))
+    return ContractView.of(cancelled, today=clock.today_in_japan())

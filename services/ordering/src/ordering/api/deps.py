@@ -1,28 +1,30 @@
-"""Dependencies shared by the ordering routers: runtime, settings, clock."""
+"""Dependencies shared by the ordering routers: runtime, clock, settings, unit of work.
+
+They are ``async def`` although none awaits anything: FastAPI runs a plain ``def``
+dependency in the thread pool, a hop per dependency on every request.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from ordering.config import Settings
-from servicekit.clock import Clock
-from servicekit.runtime import Runtime
+from ordering.service_layer.unit_of_work import OrderingUnitOfWork, new_uow
+from servicekit.deps import ClockDep, RuntimeDep
+
+__all__ = ["ClockDep", "RuntimeDep", "SettingsDep", "UowDep"]
 
 
-def _runtime(request: Request) -> Runtime:
-    return cast(Runtime, request.app.state.runtime)
+async def _settings(runtime: RuntimeDep) -> Settings:
+    return cast(Settings, runtime.settings)
 
 
-def _settings(request: Request) -> Settings:
-    return cast(Settings, _runtime(request).settings)
+async def _uow(runtime: RuntimeDep) -> OrderingUnitOfWork:
+    return new_uow(runtime)
 
 
-def _clock(request: Request) -> Clock:
-    return _runtime(request).clock
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-ClockDep = Annotated[Clock, Depends(_clock)]
+#: A new unit of work for the request; the route enters it (``async with uow:``).
+UowDep = Annotated[OrderingUnitOfWork, Depends(_uow)]

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from ordering.api.deps import ClockDep, RuntimeDep
+from ordering.api.deps import UowDep
 from ordering.api.schemas import WithdrawalBlockers
 from ordering.service_layer.withdrawal import withdrawal_blockers
 
@@ -14,10 +14,8 @@ router = APIRouter(prefix="/internal", tags=["internal"])
 
 
 @router.get("/members/{member_id}/withdrawal-blockers", response_model=WithdrawalBlockers)
-async def blockers(
-    member_id: uuid.UUID, runtime: RuntimeDep, clock: ClockDep
-) -> WithdrawalBlockers:
+async def blockers(member_id: uuid.UUID, uow: UowDep) -> WithdrawalBlockers:
     """What blocks the member's withdrawal (R11): identity asks while the member waits."""
-    async with runtime.uow() as uow:
-        items = await withdrawal_blockers(member_id, uow=uow, clock=clock)
+    async with uow:
+        items = await withdrawal_blockers(uow=uow, member_id=member_id)
     return WithdrawalBlockers(items=items)

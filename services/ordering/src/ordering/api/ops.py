@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from bizmall_events import OrderStatus
-from ordering.adapters import repository
-from ordering.api.deps import ClockDep, RuntimeDep
+from ordering.api.deps import ClockDep, UowDep
 from ordering.api.schemas import (
     ActivateBody,
     ActivationView,
@@ -19,10 +18,8 @@ from ordering.api.schemas import (
     ReasonBody,
     ReleaseBody,
 )
-from ordering.service_layer import progression
+from ordering.service_layer import progression, queries
 from servicekit.auth import OpsOnly
-from servicekit.clock import japan_today
-from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/ops/ordering/orders", tags=["ops: orders"])
 
@@ -30,106 +27,88 @@ router = APIRouter(prefix="/api/v1/ops/ordering/orders", tags=["ops: orders"])
 @router.get("", response_model=OpsOrderPage)
 async def orders(
     ops: OpsOnly,
-    runtime: RuntimeDep,
+    uow: UowDep,
     status: OrderStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> OpsOrderPage:
     """Orders in one state (or all), newest first."""
-    async with runtime.sessions() as session:
-        with refusing_invalid_cursors():
-            found, next_cursor = await repository.list_orders(
-                session=session, status=status, limit=limit, cursor=cursor
-            )
-    return OpsOrderPage(items=[OpsOrderView.of(o) for o in found], next_cursor=next_cursor)
+    async with uow:
+        page = await queries.orders_page(uow=uow, status=status, limit=limit, cursor=cursor)
+    return OpsOrderPage(
+        items=[OpsOrderView.of(o) for o in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/{order_id}", response_model=OpsOrderView)
-async def order(order_id: uuid.UUID, ops: OpsOnly, runtime: RuntimeDep) -> OpsOrderView:
+async def order(order_id: uuid.UUID, ops: OpsOnly, uow: UowDep) -> OpsOrderView:
     """One order, whoever placed it."""
-    async with runtime.sessions() as session:
-        found = await repository.get_order(session=session, order_id=order_id)
-    if found is None:
-        raise progression.order_not_found()
+    async with uow:
+        found = await queries.order(uow=uow, order_id=order_id)
     return OpsOrderView.of(found)
 
 
 @router.post("/{order_id}/accept", response_model=OpsOrderView)
-async def accept(
-    order_id: uuid.UUID, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
-) -> OpsOrderView:
+async def accept(order_id: uuid.UUID, ops: OpsOnly, uow: UowDep) -> OpsOrderView:
     """Accept a received order after review."""
-    async with runtime.uow() as uow:
-        done = await progression.accept(order_id, uow=uow, actor=ops.subject, clock=clock)
+    async with uow:
+        done = await progression.accept(uow=uow, order_id=order_id, actor=ops.subject)
     return OpsOrderView.of(done)
 
 
 @router.post("/{order_id}/hold", response_model=OpsOrderView)
-async def hold(
-    order_id: uuid.UUID, body: ReasonBody, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
-) -> OpsOrderView:
+async def hold(order_id: uuid.UUID, body: ReasonBody, ops: OpsOnly, uow: UowDep) -> OpsOrderView:
     """Put an order on hold awaiting the customer; the member sees the reason (R17)."""
-    async with runtime.uow() as uow:
+    async with uow:
         done = await progression.hold(
-            order_id, reason=body.reason, uow=uow, actor=ops.subject, clock=clock
+            uow=uow, order_id=order_id, reason=body.reason, actor=ops.subject
         )
     return OpsOrderView.of(done)
 
 
 @router.post("/{order_id}/release", response_model=OpsOrderView)
 async def release(
-    order_id: uuid.UUID,
-    ops: OpsOnly,
-    runtime: RuntimeDep,
-    clock: ClockDep,
-    body: ReleaseBody | None = None,
+    order_id: uuid.UUID, ops: OpsOnly, uow: UowDep, body: ReleaseBody | None = None
 ) -> OpsOrderView:
     """Release a held order, moving its planned start date if needed (R17)."""
-    async with runtime.uow() as uow:
+    async with uow:
         done = await progression.release(
-            order_id,
-            planned_start_date=body.planned_start_date if body else None,
             uow=uow,
+            order_id=order_id,
+            planned_start_date=body.planned_start_date if body else None,
             actor=ops.subject,
-            clock=clock,
         )
     return OpsOrderView.of(done)
 
 
 @router.post("/{order_id}/start-provisioning", response_model=OpsOrderView)
-async def start_provisioning(
-    order_id: uuid.UUID, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
-) -> OpsOrderView:
+async def start_provisioning(order_id: uuid.UUID, ops: OpsOnly, uow: UowDep) -> OpsOrderView:
     """Start setting up an accepted order."""
-    async with runtime.uow() as uow:
-        done = await progression.start_provisioning(
-            order_id, uow=uow, actor=ops.subject, clock=clock
-        )
+    async with uow:
+        done = await progression.start_provisioning(uow=uow, order_id=order_id, actor=ops.subject)
     return OpsOrderView.of(done)
 
 
 @router.post("/{order_id}/activate", response_model=ActivationView)
 async def activate(
-    order_id: uuid.UUID, body: ActivateBody, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
+    order_id: uuid.UUID, body: ActivateBody, ops: OpsOnly, uow: UowDep, clock: ClockDep
 ) -> ActivationView:
     """Activate an order on its actual start date; its contract starts."""
-    async with runtime.uow() as uow:
+    async with uow:
         done, contract = await progression.activate(
-            order_id, start_date=body.start_date, uow=uow, actor=ops.subject, clock=clock
+            uow=uow, order_id=order_id, start_date=body.start_date, actor=ops.subject
         )
     return ActivationView(
         order=OpsOrderView.of(done),
-        contract=ContractView.of(contract, today=japan_today(clock())),
+        contract=ContractView.of(contract, today=clock.today_in_japan()),
     )
 
 
 @router.post("/{order_id}/reject", response_model=OpsOrderView)
-async def reject(
-    order_id: uuid.UUID, body: ReasonBody, ops: OpsOnly, runtime: RuntimeDep, clock: ClockDep
-) -> OpsOrderView:
+async def reject(order_id: uuid.UUID, body: ReasonBody, ops: OpsOnly, uow: UowDep) -> OpsOrderView:
     """Reject an order, with the reason the member reads."""
-    async with runtime.uow() as uow:
+    async with uow:
         done = await progression.reject(
-            order_id, reason=body.reason, uow=uow, actor=ops.subject, clock=clock
+            uow=uow, order_id=order_id, reason=body.reason, actor=ops.subject
         )
     return OpsOrderView.of(done)

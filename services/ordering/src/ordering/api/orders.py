@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 
-from ordering.adapters import repository
-from ordering.api.deps import ClockDep, RuntimeDep, SettingsDep
+from ordering.api.deps import SettingsDep, UowDep
 from ordering.api.schemas import OrderPage, OrderView, PlaceOrderBody
-from ordering.service_layer.placing import PlaceOrder, member_id_of, place_order
-from ordering.service_layer.progression import order_not_found
-from servicekit.auth import CurrentMember
-from servicekit.problems import refusing_invalid_cursors
+from ordering.service_layer import queries
+from ordering.service_layer.placing import PlaceOrder, place_order
+from servicekit.auth import CurrentMember, CurrentMemberId
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -38,17 +36,21 @@ IdempotencyKey = Annotated[
 async def place(
     body: PlaceOrderBody,
     member: CurrentMember,
-    runtime: RuntimeDep,
+    member_id: CurrentMemberId,
+    uow: UowDep,
     settings: SettingsDep,
-    clock: ClockDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> OrderView:
     """Place an order; every broken rule is answered at once (422 ``order.invalid``)."""
     command = PlaceOrder(**body.model_dump(), idempotency_key=idempotency_key)
-    async with runtime.uow() as uow:
+    async with uow:
         placed = await place_order(
-            command, principal=member, uow=uow, settings=settings, clock=clock
+            uow=uow,
+            command=command,
+            member_id=member_id,
+            token_entity_type=member.entity_type,
+            settings=settings,
         )
     if placed.replayed:
         response.status_code = 200
@@ -58,25 +60,20 @@ async def place(
 
 @router.get("", response_model=OrderPage)
 async def history(
-    member: CurrentMember,
-    runtime: RuntimeDep,
+    member_id: CurrentMemberId,
+    uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: str | None = None,
 ) -> OrderPage:
     """The caller's own orders, newest first, with their status history (R15)."""
-    async with runtime.sessions() as session:
-        with refusing_invalid_cursors():
-            orders, next_cursor = await repository.list_orders(
-                session=session, member_id=member_id_of(member), limit=limit, cursor=cursor
-            )
-    return OrderPage(items=[OrderView.of(o) for o in orders], next_cursor=next_cursor)
+    async with uow:
+        page = await queries.orders_page(uow=uow, member_id=member_id, limit=limit, cursor=cursor)
+    return OrderPage(items=[OrderView.of(o) for o in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/{order_id}", response_model=OrderView)
-async def one(order_id: uuid.UUID, member: CurrentMember, runtime: RuntimeDep) -> OrderView:
+async def one(order_id: uuid.UUID, member_id: CurrentMemberId, uow: UowDep) -> OrderView:
     """One of the caller's orders; another member's order is 404, never 403 (R15)."""
-    async with runtime.sessions() as session:
-        order = await repository.get_order(session=session, order_id=order_id)
-    if order is None or order.member_id != member_id_of(member):
-        raise order_not_found()
+    async with uow:
+        order = await queries.order(uow=uow, order_id=order_id, member_id=member_id)
     return OrderView.of(order)

@@ -6,17 +6,17 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from bizmall_events import ContractTerms, LocalizedText
+from bizmall_events import ContractActivated, ContractCancelled, ContractTerms, LocalizedText
+from ordering.domain.errors import ContractNotCancellable
+from ordering.domain.order import Order
 from ordering.domain.termination import early_termination_fee
-
-
-class ContractNotCancellable(Exception):
-    """The contract already has an end date, or the end date is not allowed."""
+from servicekit.aggregate import Aggregate
 
 
 @dataclass
-class Contract:
+class Contract(Aggregate):
     """A running service of a member, with the price and terms recorded at ordering (R28)."""
 
     id: uuid.UUID
@@ -37,6 +37,34 @@ class Contract:
     early_termination_fee: int | None = None
     cancelled_at: datetime | None = None
 
+    @classmethod
+    def open(cls, order: Order, *, start_date: date, at: datetime) -> Contract:
+        """The contract ``order`` opens on its activation: billing bills it from ``start_date``."""
+        contract = cls(
+            id=uuid.uuid4(),
+            order_id=order.id,
+            member_id=order.member_id,
+            service_id=order.service_id,
+            service_name=order.service_name,
+            plan_id=order.plan_id,
+            plan_name=order.plan_name,
+            quantity=order.quantity,
+            planned_start_date=order.planned_start_date,
+            start_date=start_date,
+            terms=order.terms,
+            withdrawal_requires_contracts_ended=order.withdrawal_requires_contracts_ended,
+            created_at=at,
+        )
+        contract.record(
+            ContractActivated(
+                **contract._event_fields(),
+                planned_start_date=contract.planned_start_date,
+                start_date=start_date,
+                terms=contract.terms,
+            )
+        )
+        return contract
+
     def status_on(self, today: date) -> str:
         """``active``, ``cancellation_scheduled`` (ends in the future) or ``ended``."""
         if self.end_date is None:
@@ -46,6 +74,11 @@ class Contract:
     def has_ended(self, today: date) -> bool:
         """Whether the contract is over (a cancellation ending in the future is not, R11)."""
         return self.end_date is not None and self.end_date < today
+
+    def end_date_or_default(self, end_date: date | None, *, today: date) -> date:
+        """``end_date``, or when the member names none the end of this month (not before the
+        start)."""
+        return end_date or max(_end_of_month(today), self.start_date)
 
     def quote(self, *, end_date: date) -> int:
         """The early termination fee of ending on ``end_date`` under the recorded terms."""
@@ -61,16 +94,31 @@ class Contract:
             raise ContractNotCancellable("the end date is in the past or before the start")
 
     def cancel(self, *, end_date: date, today: date, at: datetime) -> int:
-        """Book the end of the contract; returns the fee billed on the final invoice."""
+        """Book the end of the contract; returns the fee billed on the final invoice (R20)."""
         self.check_end_date(end_date, today=today)
         fee = self.quote(end_date=end_date)
         self.end_date = end_date
         self.early_termination_fee = fee
         self.cancelled_at = at
         self.version += 1
+        self.record(
+            ContractCancelled(**self._event_fields(), end_date=end_date, early_termination_fee=fee)
+        )
         return fee
 
+    def _event_fields(self) -> dict[str, Any]:
+        return {
+            "aggregate_version": self.version,
+            "contract_id": self.id,
+            "order_id": self.order_id,
+            "member_id": self.member_id,
+            "service_id": self.service_id,
+            "service_name": self.service_name,
+            "plan_id": self.plan_id,
+            "plan_name": self.plan_name,
+            "quantity": self.quantity,
+        }
 
-def default_end_date(today: date) -> date:
-    """The end date a quote assumes when the member names none: the end of this month."""
+
+def _end_of_month(today: date) -> date:
     return today.replace(day=calendar.monthrange(today.year, today.month)[1])

@@ -8,9 +8,10 @@ awaiting_documents   on_hold ─(release)─▶ the state it was held in
        rejected  (from any state before active)
 
 Every transition is a method that checks the current state, records a
-:class:`StatusChange` and bumps the version; the member can only read an order
-(R19: no change or cancellation on the site), so every method here is driven by
-ops, by identity's events or by the scheduler.
+:class:`StatusChange`, bumps the version and records the integration event the
+move causes (the unit of work writes it to the outbox with the change). The
+member can only read an order (R19: no change or cancellation on the site), so
+every method here is driven by ops, by identity's events or by the scheduler.
 """
 
 from __future__ import annotations
@@ -20,7 +21,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bizmall_events import ContractTerms, LocalizedText, OrderStatus
+from bizmall_events import (
+    ActivationNoticeDue,
+    BusinessDaysBeforeStart,
+    ContractTerms,
+    LocalizedText,
+    OnActivation,
+    OrderAccepted,
+    OrderOnHold,
+    OrderPlaced,
+    OrderRejected,
+    OrderStatus,
+)
+from jpcalendar import subtract_business_days
+from ordering.domain.errors import InvalidTransition
+from servicekit.aggregate import Aggregate
 
 #: States an order can leave (an active or rejected order is final).
 OPEN_STATUSES: frozenset[str] = frozenset(
@@ -28,15 +43,6 @@ OPEN_STATUSES: frozenset[str] = frozenset(
 )
 #: States ops may put on hold, and that a release returns to.
 HOLDABLE_STATUSES: frozenset[str] = frozenset({"received", "accepted", "provisioning"})
-
-
-class InvalidTransition(Exception):
-    """The order's current state does not allow the requested move."""
-
-    def __init__(self, status: str, action: str) -> None:
-        super().__init__(f"cannot {action} an order that is {status}")
-        self.status = status
-        self.action = action
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class StatusChange:
 
 
 @dataclass
-class Order:
+class Order(Aggregate):
     """A member's order of one plan of one service, with the terms in force when placed (R28)."""
 
     id: uuid.UUID
@@ -95,6 +101,16 @@ class Order:
         status: OrderStatus = "awaiting_documents" if awaiting_documents else "received"
         order = cls(created_at=at, status=status, **fields)
         order.status_history.append(StatusChange(status=status, at=at))
+        order.record(
+            OrderPlaced(
+                **order._event_fields(),
+                status=status,
+                monthly_fee=order.terms.monthly_fee,
+                initial_fee=order.terms.initial_fee,
+                inquiry_reference=order.inquiry_reference,
+                placed_at=at,
+            )
+        )
         return order
 
     @property
@@ -111,6 +127,7 @@ class Order:
         """Ops accepted the order after review."""
         self._require({"received"}, "accept")
         self._move("accepted", at=at)
+        self.record(OrderAccepted(**self._event_fields()))
 
     def start_provisioning(self, *, at: datetime) -> None:
         """Ops started setting the service up."""
@@ -127,6 +144,7 @@ class Order:
         self._require(HOLDABLE_STATUSES, "hold")
         self.held_from = self.status
         self._move("on_hold", at=at, reason=reason)
+        self.record(OrderOnHold(**self._event_fields(), reason=reason))
 
     def release(self, *, at: datetime, planned_start_date: date | None = None) -> None:
         """The customer fixed the defect; the start may move later (R17)."""
@@ -142,10 +160,54 @@ class Order:
         self._require(OPEN_STATUSES, "reject")
         self.held_from = None
         self._move("rejected", at=at, reason=reason)
+        self.record(OrderRejected(**self._event_fields(), reason=reason))
+
+    def issue_activation_notice(self, *, contract_id: uuid.UUID | None) -> None:
+        """The activation notice is due (R18): notification mails it. Issued once per order,
+        which the caller makes sure of."""
+        timing: OnActivation | BusinessDaysBeforeStart = (
+            BusinessDaysBeforeStart(business_days=self.notice_business_days_before)
+            if self.notice_business_days_before is not None
+            else OnActivation()
+        )
+        self.record(
+            ActivationNoticeDue(
+                aggregate_version=self.version,
+                order_id=self.id,
+                contract_id=contract_id,
+                member_id=self.member_id,
+                service_id=self.service_id,
+                service_name=self.service_name,
+                plan_name=self.plan_name,
+                quantity=self.quantity,
+                planned_start_date=self.planned_start_date,
+                timing=timing,
+            )
+        )
+
+    def notice_due_on(self) -> date | None:
+        """The Japan date the notice is due when the service sends it before the start (R18)."""
+        if self.notice_business_days_before is None:
+            return None
+        return subtract_business_days(self.planned_start_date, self.notice_business_days_before)
 
     def _require(self, allowed: frozenset[str] | set[str], action: str) -> None:
         if self.status not in allowed:
             raise InvalidTransition(self.status, action)
+
+    def _event_fields(self) -> dict[str, Any]:
+        return {
+            "aggregate_version": self.version,
+            "order_id": self.id,
+            "member_id": self.member_id,
+            "service_id": self.service_id,
+            "service_name": self.service_name,
+            "plan_id": self.plan_id,
+            "plan_version_id": self.plan_version_id,
+            "plan_name": self.plan_name,
+            "quantity": self.quantity,
+            "planned_start_date": self.planned_start_date,
+        }
 
     def _move(self, status: OrderStatus, *, at: datetime, reason: str | None = None) -> None:
         self.status = status

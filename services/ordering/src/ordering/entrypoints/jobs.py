@@ -7,6 +7,7 @@ from typing import cast
 
 from ordering.config import Settings
 from ordering.service_layer import notices
+from ordering.service_layer.unit_of_work import new_uow
 from servicekit.runtime import Runtime
 from servicekit.scheduler import PeriodicJob
 
@@ -16,13 +17,13 @@ def jobs(runtime: Runtime) -> Sequence[PeriodicJob]:
     settings = cast(Settings, runtime.settings)
 
     async def activation_notices() -> None:
-        async with runtime.uow() as uow:
-            await notices.issue_due_activation_notices(uow=uow, clock=runtime.clock)
+        async with new_uow(runtime) as uow:
+            await notices.issue_due_activation_notices(uow=uow)
 
     async def document_deadline() -> None:
-        async with runtime.uow() as uow:
+        async with new_uow(runtime) as uow:
             await notices.reject_orders_without_documents(
-                uow=uow, clock=runtime.clock, wait_days=settings.document_wait_days
+                uow=uow, wait_days=settings.document_wait_days
             )
 
     interval = settings.job_interval_seconds

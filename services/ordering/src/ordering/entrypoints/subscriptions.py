@@ -23,6 +23,5 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         MemberVerified: local_copies.on_member_changed,
         MemberProfileChanged: local_copies.on_member_changed,
         WithdrawalDecided: local_copies.on_withdrawal_decided,
-        # Read the clock at each event: tests pin it after the worker is built.
-        DocumentReviewed: local_copies.document_review_handler(lambda: runtime.clock()),
+        DocumentReviewed: local_copies.on_document_reviewed,
     }

@@ -6,13 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from ordering.adapters import repository
-from ordering.config import Settings
-from ordering.domain.contract import Contract, ContractNotCancellable, default_end_date
-from ordering.service_layer import events
-from servicekit.clock import Clock, japan_today
-from servicekit.problems import Problem
-from servicekit.uow import UnitOfWork
+from ordering.domain.contract import Contract
+from ordering.domain.errors import CancelByContactCenter
+from ordering.domain.placement import ContactCenter
+from ordering.service_layer.queries import member_contract
+from ordering.service_layer.unit_of_work import OrderingUnitOfWork
+from servicekit.clock import japan_today
 
 
 @dataclass(frozen=True)
@@ -25,66 +24,18 @@ class Quote:
     cancellable_on_site: bool
 
 
-def contract_not_found() -> Problem:
-    """The 404 of a contract that does not exist or is not the caller's (R15)."""
-    return Problem(
-        404, "contract.not_found", ja="指定された契約は見つかりません。", en="No such contract."
-    )
-
-
-def _contact_center_only(settings: Settings) -> Problem:
-    phone, hours_ja, hours_en = (
-        settings.contact_center_phone,
-        settings.contact_center_hours_ja,
-        settings.contact_center_hours_en,
-    )
-    return Problem(
-        409,
-        "contract.cancel_by_contact_center",
-        ja=f"このサービスの解約はサイトでは承っておりません。コンタクトセンター（{phone}、"
-        f"{hours_ja}）へお問い合わせください。",
-        en=f"This service cannot be cancelled on the site. Please call the contact center at "
-        f"{phone} ({hours_en}).",
-        extra={"contact_center": {"phone": phone, "hours_ja": hours_ja, "hours_en": hours_en}},
-    )
-
-
-def _bad_end_date(reason: str) -> Problem:
-    return Problem(
-        409,
-        "contract.not_cancellable",
-        ja="この契約はその日付では解約できません（既に解約済み、または過去・開始前の日付です）。",
-        en=f"The contract cannot end on that date: {reason}.",
-    )
-
-
-async def _own_contract(
-    contract_id: uuid.UUID, member_id: uuid.UUID, *, uow: UnitOfWork, lock: bool = False
-) -> Contract:
-    contract = await repository.get_contract(
-        session=uow.session, contract_id=contract_id, for_update=lock
-    )
-    if contract is None or contract.member_id != member_id:
-        raise contract_not_found()
-    return contract
-
-
 async def quote(
-    contract_id: uuid.UUID,
     *,
+    uow: OrderingUnitOfWork,
+    contract_id: uuid.UUID,
     member_id: uuid.UUID,
     end_date: date | None,
-    uow: UnitOfWork,
-    clock: Clock,
 ) -> Quote:
     """The end date and early termination fee under the contract's recorded terms (R20)."""
-    contract = await _own_contract(contract_id, member_id, uow=uow)
-    today = japan_today(clock())
-    end = end_date or max(default_end_date(today), contract.start_date)
-    try:
-        contract.check_end_date(end, today=today)
-    except ContractNotCancellable as exc:
-        raise _bad_end_date(str(exc)) from None
+    contract = await member_contract(uow=uow, contract_id=contract_id, member_id=member_id)
+    today = japan_today(uow.now())
+    end = contract.end_date_or_default(end_date, today=today)
+    contract.check_end_date(end, today=today)
     return Quote(
         contract=contract,
         end_date=end,
@@ -93,27 +44,28 @@ async def quote(
     )
 
 
-async def cancel(
-    contract_id: uuid.UUID,
+async def cancel_contract(
     *,
+    uow: OrderingUnitOfWork,
+    contract_id: uuid.UUID,
     member_id: uuid.UUID,
     end_date: date | None,
-    uow: UnitOfWork,
-    clock: Clock,
-    settings: Settings,
+    contact: ContactCenter,
 ) -> Contract:
-    """Book the end of the contract; billing puts the fee on the final invoice (R20)."""
-    contract = await _own_contract(contract_id, member_id, uow=uow, lock=True)
+    """Book the end of the contract; billing puts the fee on the final invoice (R20).
+
+    A service not cancellable on the site sends the member to ``contact``.
+    """
+    contract = await member_contract(
+        uow=uow, contract_id=contract_id, member_id=member_id, for_update=True
+    )
     if not contract.terms.cancellable_on_site:
-        raise _contact_center_only(settings)
-    now = clock()
+        raise CancelByContactCenter(contact)
+    now = uow.now()
     today = japan_today(now)
-    end = end_date or max(default_end_date(today), contract.start_date)
-    try:
-        contract.cancel(end_date=end, today=today, at=now)
-    except ContractNotCancellable as exc:
-        raise _bad_end_date(str(exc)) from None
-    await repository.save_contract(session=uow.session, contract=contract)
-    uow.publish(events.contract_cancelled(contract))
+    contract.cancel(
+        end_date=contract.end_date_or_default(end_date, today=today), today=today, at=now
+    )
+    await uow.contracts.save(contract)
     await uow.commit()
     return contract

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from jpcalendar import subtract_business_days
-from ordering.adapters import repository
 from ordering.domain.contract import Contract
 from ordering.domain.order import Order
-from ordering.service_layer import events
-from servicekit.clock import Clock, japan_today
+from ordering.service_layer.unit_of_work import OrderingUnitOfWork
+from servicekit.clock import japan_today
 from servicekit.logging import get_logger
-from servicekit.uow import UnitOfWork
 
 _log = get_logger(__name__)
 
@@ -29,26 +26,25 @@ DOCUMENT_TIMEOUT_REASON = (
 
 
 async def issue_activation_notice(
-    order: Order, contract: Contract | None, *, uow: UnitOfWork
+    *, uow: OrderingUnitOfWork, order: Order, contract: Contract | None
 ) -> bool:
-    """Publish the order's activation notice unless it was already issued; True if now."""
-    if not await repository.claim_activation_notice(session=uow.session, order_id=order.id):
+    """Have the order issue its activation notice unless it already did; True if now."""
+    if not await uow.notices.claim(order.id):
         return False
-    uow.publish(events.activation_notice_due(order, contract))
+    order.issue_activation_notice(contract_id=contract.id if contract is not None else None)
     return True
 
 
-async def issue_due_activation_notices(*, uow: UnitOfWork, clock: Clock) -> int:
-    """Publish every notice due N business days before its planned start; returns how many."""
-    today = japan_today(clock())
+async def issue_due_activation_notices(*, uow: OrderingUnitOfWork) -> int:
+    """Issue every notice due N business days before its planned start; returns how many."""
+    today = japan_today(uow.now())
     issued = 0
-    for order in await repository.orders_with_notice_candidates(session=uow.session):
-        assert order.notice_business_days_before is not None
-        due_on = subtract_business_days(order.planned_start_date, order.notice_business_days_before)
-        if due_on > today:
+    for order in await uow.orders.awaiting_activation_notice():
+        due_on = order.notice_due_on()
+        if due_on is None or due_on > today:
             continue
-        contract = await repository.contract_of_order(session=uow.session, order_id=order.id)
-        if await issue_activation_notice(order, contract, uow=uow):
+        contract = await uow.contracts.of_order(order.id)
+        if await issue_activation_notice(uow=uow, order=order, contract=contract):
             issued += 1
     await uow.commit()
     if issued:
@@ -56,16 +52,13 @@ async def issue_due_activation_notices(*, uow: UnitOfWork, clock: Clock) -> int:
     return issued
 
 
-async def reject_orders_without_documents(*, uow: UnitOfWork, clock: Clock, wait_days: int) -> int:
+async def reject_orders_without_documents(*, uow: OrderingUnitOfWork, wait_days: int) -> int:
     """Reject orders still awaiting an identity document ``wait_days`` after ordering (R12)."""
-    now = clock()
-    expired = await repository.orders_awaiting_documents(
-        session=uow.session, placed_before=now - timedelta(days=wait_days)
-    )
+    now = uow.now()
+    expired = await uow.orders.awaiting_documents(placed_before=now - timedelta(days=wait_days))
     for order in expired:
         order.reject(reason=DOCUMENT_TIMEOUT_REASON, at=now)
-        await repository.save_order(session=uow.session, order=order)
-        uow.publish(events.order_rejected(order))
+        await uow.orders.save(order)
     await uow.commit()
     if expired:
         _log.info("orders rejected for missing documents", count=len(expired))

@@ -14,18 +14,18 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bizmall_events import ContractTerms, ServiceSnapshot
-from ordering.adapters import repository
 from ordering.config import Settings
+from ordering.domain.errors import (
+    IdempotencyKeyReused,
+    MemberWithdrawn,
+    OrderInvalid,
+    PlanVersionOutdated,
+)
 from ordering.domain.order import Order
 from ordering.domain.placement import ContactCenter, OrderRequest, check_order
-from ordering.service_layer import events
-from servicekit.auth import Principal
-from servicekit.clock import Clock
-from servicekit.problems import Problem
-from servicekit.uow import UnitOfWork
+from ordering.service_layer.unit_of_work import OrderingUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -70,38 +70,24 @@ def contact_center(settings: Settings) -> ContactCenter:
     )
 
 
-def member_id_of(principal: Principal) -> uuid.UUID:
-    """The member id of a token's subject (403 for a subject that is not a member)."""
-    try:
-        return uuid.UUID(principal.subject)
-    except ValueError:
-        raise Problem(
-            403,
-            "auth.not_a_member",
-            ja="会員としてログインしてください。",
-            en="Only members may do this.",
-        ) from None
-
-
 async def place_order(
-    command: PlaceOrder,
     *,
-    principal: Principal,
-    uow: UnitOfWork,
+    uow: OrderingUnitOfWork,
+    command: PlaceOrder,
+    member_id: uuid.UUID,
+    token_entity_type: str | None,
     settings: Settings,
-    clock: Clock,
 ) -> Placed:
     """Validate and store the order, or answer the earlier order of the same key.
 
-    Raises :class:`Problem`: 422 ``order.invalid`` listing every broken rule;
-    409 ``order.plan_version_outdated``; 422 ``order.idempotency_key_reused``.
+    ``token_entity_type`` is what the member's access token says, used until
+    identity's events about the member arrive. Raises :class:`OrderInvalid`
+    listing every broken rule, :class:`PlanVersionOutdated`,
+    :class:`IdempotencyKeyReused` or :class:`MemberWithdrawn`.
     """
-    member_id = member_id_of(principal)
-    now = clock()
-    session = uow.session
+    now = uow.now()
     if command.idempotency_key is not None:
-        earlier = await repository.claim_request_key(
-            session=session,
+        earlier = await uow.request_keys.claim(
             member_id=member_id,
             key=command.idempotency_key,
             body_hash=command.body_hash(),
@@ -109,17 +95,15 @@ async def place_order(
             expired_before=now - timedelta(hours=settings.idempotency_window_hours),
         )
         if earlier is not None:
-            return await _replay(earlier.body_hash, earlier.order_id, command, session=session)
+            return await _replay(earlier.body_hash, earlier.order_id, command, uow=uow)
 
-    snapshot = await repository.current_service(session=session, service_id=command.service_id)
-    copy = await repository.member(session=session, member_id=member_id)
+    snapshot = await uow.catalog.current(command.service_id)
+    copy = await uow.members.get(member_id)
     if copy is not None and copy.withdrawn:
-        raise Problem(
-            403, "member.withdrawn", ja="退会済みの会員です。", en="The member has withdrawn."
-        )
+        raise MemberWithdrawn()
     # Identity's events may not have arrived yet for a member ordering right
     # after registration; the token's claims say the same, signed by identity.
-    entity_type = copy.entity_type if copy is not None else principal.entity_type
+    entity_type = copy.entity_type if copy is not None else token_entity_type
     _check_plan_version(snapshot, command)
     request = OrderRequest(
         plan_id=command.plan_id,
@@ -131,44 +115,31 @@ async def place_order(
         snapshot, request, entity_type=entity_type, now=now, contact=contact_center(settings)
     )
     if violations:
-        raise Problem(
-            422,
-            "order.invalid",
-            ja="".join(v.ja for v in violations),
-            en=" ".join(v.en for v in violations),
-            errors=[v.as_error() for v in violations],
-        )
+        raise OrderInvalid(violations)
     assert snapshot is not None
 
     awaiting_documents = False
     if entity_type == "sole_proprietor":
-        await repository.lock_member(session=session, member_id=member_id)
-        approved = await repository.has_approved_document(session=session, member_id=member_id)
-        awaiting_documents = not approved
+        await uow.members.lock(member_id)
+        awaiting_documents = not await uow.members.has_approved_document(member_id)
     order = _new_order(snapshot, command, member_id=member_id, now=now, awaiting=awaiting_documents)
-    await repository.add_order(session=session, order=order)
+    await uow.orders.add(order)
     if command.idempotency_key is not None:
-        await repository.bind_request_key(
-            session=session, member_id=member_id, key=command.idempotency_key, order_id=order.id
+        await uow.request_keys.bind(
+            member_id=member_id, key=command.idempotency_key, order_id=order.id
         )
-    uow.publish(events.order_placed(order))
     await uow.commit()
     return Placed(order=order, replayed=False)
 
 
 async def _replay(
-    body_hash: str, order_id: uuid.UUID | None, command: PlaceOrder, *, session: AsyncSession
+    body_hash: str, order_id: uuid.UUID | None, command: PlaceOrder, *, uow: OrderingUnitOfWork
 ) -> Placed:
     if body_hash != command.body_hash():
-        raise Problem(
-            422,
-            "order.idempotency_key_reused",
-            ja="この Idempotency-Key は別の内容のご注文に使われています。",
-            en="This Idempotency-Key was already used with a different request body.",
-        )
+        raise IdempotencyKeyReused()
     # The key's row commits only together with its order, so a live key has one.
     assert order_id is not None
-    order = await repository.get_order(session=session, order_id=order_id)
+    order = await uow.orders.get(order_id)
     assert order is not None
     return Placed(order=order, replayed=True)
 
@@ -180,13 +151,7 @@ def _check_plan_version(snapshot: ServiceSnapshot | None, command: PlaceOrder) -
         return
     plan = snapshot.plan(command.plan_id)
     if plan is not None and plan.plan_version_id != command.plan_version_id:
-        raise Problem(
-            409,
-            "order.plan_version_outdated",
-            ja="プランの内容が変更されました。最新の料金と条件をご確認のうえ、再度お申し込みください。",
-            en="The plan has changed. Please review its current price and terms and order again.",
-            extra={"current_plan_version_id": str(plan.plan_version_id)},
-        )
+        raise PlanVersionOutdated(plan.plan_version_id)
 
 
 def _new_order(

@@ -5,23 +5,18 @@ from __future__ import annotations
 import uuid
 
 from bizmall_events import BlockingItem
-from ordering.adapters import repository
-from servicekit.clock import Clock, japan_today
-from servicekit.uow import UnitOfWork
+from ordering.service_layer.unit_of_work import OrderingUnitOfWork
+from servicekit.clock import japan_today
 
 
 async def withdrawal_blockers(
-    member_id: uuid.UUID, *, uow: UnitOfWork, clock: Clock
+    *, uow: OrderingUnitOfWork, member_id: uuid.UUID
 ) -> list[BlockingItem]:
     """Open orders and not-yet-ended contracts (a future cancellation counts) of services
     whose contracts must end before withdrawal."""
-    today = japan_today(clock())
-    orders = await repository.open_orders_blocking_withdrawal(
-        session=uow.session, member_id=member_id
-    )
-    contracts = await repository.contracts_blocking_withdrawal(
-        session=uow.session, member_id=member_id, today=today
-    )
+    today = japan_today(uow.now())
+    orders = await uow.orders.blocking_withdrawal(member_id)
+    contracts = await uow.contracts.blocking_withdrawal(member_id=member_id, today=today)
     return [
         *(
             BlockingItem(
