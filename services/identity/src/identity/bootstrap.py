@@ -1,42 +1,64 @@
-"""The composition root of the identity service: what it runs and what it consumes."""
+"""The composition root of the identity service: what it runs, what it consumes, and
+the adapters its handlers are given."""
 
-from collections.abc import Sequence
+from __future__ import annotations
 
+from dataclasses import dataclass
+
+from identity.adapters.document_store import DocumentStore
+from identity.adapters.keys import KeyRing
+from identity.adapters.login_challenges import LoginChallenges
+from identity.adapters.ordering_client import OrderingClient
+from identity.adapters.passwords import Passwords
+from identity.adapters.throttle import LoginThrottle
 from identity.config import Settings
+from identity.entrypoints.commands import create_ops_command, seed
+from identity.entrypoints.jobs import jobs
 from identity.entrypoints.subscriptions import subscriptions
-from identity.service_layer.context import IdentityContext
-from identity.service_layer.documents import purge_reviewed_files
-from identity.service_layer.operators import create_ops_command, seed
-from identity.service_layer.withdrawal import recheck_waiting
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
 from servicekit.cli import ServiceDefinition
+from servicekit.crypto import SecretBox
 from servicekit.runtime import Runtime
-from servicekit.scheduler import PeriodicJob
 
 
-def jobs(runtime: Runtime) -> Sequence[PeriodicJob]:
-    """Deletes document files 90 days after review (R12); re-asks ordering about
-    withdrawal requests it could not check (R11)."""
+@dataclass(frozen=True)
+class IdentityAdapters:
+    """The process-wide adapters of the identity API, built once per app."""
 
-    async def purge() -> int:
-        return await purge_reviewed_files(IdentityContext.of(runtime))
+    settings: Settings
+    keys: KeyRing
+    passwords: Passwords
+    throttle: LoginThrottle
+    challenges: LoginChallenges
+    #: Seals tokens in events for notification (EVENT_SECRET_KEY).
+    event_box: SecretBox
+    #: Encrypts TOTP secrets at rest (SIGNING_KEY_SECRET).
+    secret_box: SecretBox
+    documents: DocumentStore
+    ordering: OrderingClient
 
-    async def recheck() -> int:
-        return await recheck_waiting(IdentityContext.of(runtime))
-
-    return [
-        PeriodicJob("identity.purge_reviewed_documents", 3600, purge),
-        PeriodicJob(
-            "identity.recheck_withdrawals",
-            IdentityContext.of(runtime).settings.withdrawal_recheck_seconds,
-            recheck,
-        ),
-    ]
+    @classmethod
+    def of(cls, runtime: Runtime) -> IdentityAdapters:
+        settings = runtime.settings
+        assert isinstance(settings, Settings)
+        return cls(
+            settings=settings,
+            keys=KeyRing(settings),
+            passwords=Passwords(settings),
+            throttle=LoginThrottle(runtime.redis, settings),
+            challenges=LoginChallenges(runtime.redis, settings.redis_namespace),
+            event_box=SecretBox(settings.event_secret_key),
+            secret_box=SecretBox(settings.signing_key_secret),
+            documents=DocumentStore.of(settings),
+            ordering=OrderingClient.of(settings),
+        )
 
 
 SERVICE = ServiceDefinition(
     name="identity",
     settings_class=Settings,
     app_factory="identity.entrypoints.app:create_app",
+    uow_class=IdentityUnitOfWork,
     subscriptions=subscriptions,
     jobs=jobs,
     seed=seed,

@@ -16,11 +16,11 @@ import pytest_asyncio
 import sqlalchemy as sa
 import uvicorn
 
-from identity.bootstrap import SERVICE
+from identity.bootstrap import SERVICE, IdentityAdapters
 from identity.config import Settings
 from identity.entrypoints.app import create_app
-from identity.service_layer.context import IdentityContext
 from identity.service_layer.operators import create_operator
+from identity.service_layer.unit_of_work import IdentityUnitOfWork, identity_uow
 from servicekit.crypto import SecretBox
 from servicekit.runtime import Runtime
 from servicekit.testing.service import migrate_with_cli
@@ -38,6 +38,13 @@ class IdentityUnderTest:
     @property
     def runtime(self) -> Runtime:
         return self.app.state.runtime  # type: ignore[no-any-return]
+
+    @property
+    def adapters(self) -> IdentityAdapters:
+        return self.app.state.identity  # type: ignore[no-any-return]
+
+    def uow(self) -> IdentityUnitOfWork:
+        return identity_uow(self.runtime)
 
     def client(self, ip: str = "127.0.0.1") -> httpx.AsyncClient:
         """A client reaching the app in-process, as if from address ``ip``."""
@@ -78,8 +85,9 @@ class IdentityUnderTest:
     async def ops_headers(self, client: httpx.AsyncClient) -> dict[str, str]:
         """Headers of a fresh operator who completed both factors."""
         email = f"ops-{uuid.uuid4().hex[:8]}@bizmall.example"
-        ctx = IdentityContext.of(self.runtime)
-        assert await create_operator(ctx, email=email, password=STRONG_PASSWORD)
+        assert await create_operator(
+            uow=self.uow(), passwords=self.adapters.passwords, email=email, password=STRONG_PASSWORD
+        )
         first = await client.post(
             "/api/v1/auth/login", json={"login_id": email, "password": STRONG_PASSWORD}
         )

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from identity.service_layer.context import IdentityContext
-from identity.service_layer.documents import purge_reviewed_files, store_of
+from identity.service_layer.documents import purge_reviewed_files
 
 UPLOAD = "/api/v1/me/identity-documents"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
@@ -44,7 +43,7 @@ async def test_r12_upload_is_recognised_by_content_and_stored_encrypted(identity
     assert "マイナンバーカードの裏面" in pdf.json()["warning"]["ja"]
     assert fake.status_code == 415 and fake.json()["code"] == "document.unsupported_type"
     assert [d["status"] for d in listed.json()["items"]] == ["pending"]
-    raw = await store_of(IdentityContext.of(identity.runtime)).raw(uuid.UUID(pdf.json()["id"]))
+    raw = await identity.adapters.documents.raw(uuid.UUID(pdf.json()["id"]))
     assert b"%PDF" not in raw and len(raw) > len(PDF)
 
 
@@ -158,7 +157,11 @@ async def test_r12_files_are_deleted_after_retention_and_the_record_kept(identit
             at=reviewed_long_ago,
             d=document_id,
         )
-        purged = await purge_reviewed_files(IdentityContext.of(identity.runtime))
+        purged = await purge_reviewed_files(
+            uow=identity.uow(),
+            store=identity.adapters.documents,
+            retention_days=identity.settings.document_retention_days,
+        )
         gone = await client.get(f"/api/v1/ops/identity/documents/{document_id}/file", headers=ops)
         own = await client.get(UPLOAD, headers=member["headers"])
     assert purged >= 1

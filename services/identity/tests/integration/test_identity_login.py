@@ -13,7 +13,6 @@ import pyotp
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
-from identity.service_layer.context import IdentityContext
 from servicekit.auth import JWKSVerifier
 from servicekit.testing.helpers import eventually
 
@@ -47,9 +46,8 @@ async def test_r4_access_token_carries_the_claims_and_verifies_against_jwks(iden
 async def test_key_rotation_keeps_old_tokens_valid(identity: Any) -> None:
     async with identity.client() as client:
         member = await identity.register_and_verify(client)
-        ctx = IdentityContext.of(identity.runtime)
-        async with identity.runtime.uow() as uow:
-            new_kid = await ctx.keys.rotate(uow.session)
+        async with identity.uow() as uow:
+            new_kid = await identity.adapters.keys.rotate(uow.signing_keys)
             await uow.commit()
         old = await client.get("/api/v1/me", headers=member["headers"])
         again = await client.post(
@@ -137,9 +135,9 @@ async def test_account_lockout_with_retry_after_then_expiry(identity: Any) -> No
 
 
 async def test_per_address_lockout(identity: Any) -> None:
-    ctx = IdentityContext.of(identity.runtime)
-    limit = ctx.settings.login_max_failures_per_ip
-    ctx.settings.login_max_failures_per_ip = 2
+    settings = identity.settings
+    limit = settings.login_max_failures_per_ip
+    settings.login_max_failures_per_ip = 2
     try:
         async with identity.client(ip="10.3.0.1") as client:
             answers = [
@@ -153,7 +151,7 @@ async def test_per_address_lockout(identity: Any) -> None:
                 LOGIN, json={"login_id": "x9@example.com", "password": "y" * 12}
             )
     finally:
-        ctx.settings.login_max_failures_per_ip = limit
+        settings.login_max_failures_per_ip = limit
     assert [a.status_code for a in answers] == [401, 429]
     assert elsewhere.status_code == 401
 
@@ -281,7 +279,7 @@ async def test_login_holds_no_database_connection_while_the_password_is_hashed(
 ) -> None:
     """argon2id takes tens of milliseconds: a login must not keep a pooled connection
     (and its transaction) for that long, or every other request queues behind logins."""
-    passwords = IdentityContext.of(identity.runtime).passwords
+    passwords = identity.adapters.passwords
     real_verify = passwords.verify
     checked_out: list[int] = []
 

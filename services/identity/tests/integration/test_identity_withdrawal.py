@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest_asyncio
 from aiohttp import web
 
-from identity.service_layer.context import IdentityContext
+from identity.adapters.ordering_client import OrderingClient
 from identity.service_layer.withdrawal import recheck_waiting
 from servicekit.testing.smtp import free_port
 
@@ -41,13 +42,15 @@ async def ordering(identity: Any) -> AsyncIterator[OrderingStandIn]:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", stand_in.port).start()
-    settings = IdentityContext.of(identity.runtime).settings
-    previous = settings.ordering_url
-    settings.ordering_url = f"http://127.0.0.1:{stand_in.port}"
+    previous = identity.adapters
+    stand_in_client = OrderingClient(
+        f"http://127.0.0.1:{stand_in.port}", timeout_seconds=identity.settings.http_timeout_seconds
+    )
+    identity.app.state.identity = replace(previous, ordering=stand_in_client)
     try:
         yield stand_in
     finally:
-        settings.ordering_url = previous
+        identity.app.state.identity = previous
         await runner.cleanup()
 
 
@@ -124,11 +127,11 @@ async def test_r11_request_waits_while_ordering_cannot_answer(
         member = await identity.register_and_verify(client)
         ordering.down.add(member["member_id"])
         answer = await client.post(WITHDRAWAL, headers=member["headers"])
-        ctx = IdentityContext.of(identity.runtime)
-        await recheck_waiting(ctx)
+        ordering_client = identity.adapters.ordering
+        await recheck_waiting(uow=identity.uow(), ordering=ordering_client)
         still = await client.get(WITHDRAWAL, headers=member["headers"])
         ordering.down.discard(member["member_id"])
-        await recheck_waiting(ctx)
+        await recheck_waiting(uow=identity.uow(), ordering=ordering_client)
         after = await client.get(WITHDRAWAL, headers=member["headers"])
     assert answer.status_code == 202 and answer.json()["stage"] == "checking_orders"
     assert still.json()["stage"] == "checking_orders", "never approved without ordering's answer"

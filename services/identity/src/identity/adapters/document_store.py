@@ -9,6 +9,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+from identity.config import Settings
+
 
 class DocumentStore:
     """Put, get and delete encrypted document files by document id."""
@@ -16,6 +18,11 @@ class DocumentStore:
     def __init__(self, folder: str, key: str) -> None:
         self._folder = Path(folder)
         self._fernet = Fernet(key.encode())
+
+    @classmethod
+    def of(cls, settings: Settings) -> DocumentStore:
+        """The store the settings describe."""
+        return cls(settings.document_storage_dir, settings.document_encryption_key)
 
     def _path(self, document_id: uuid.UUID) -> Path:
         return self._folder / f"{document_id}.bin"

@@ -13,6 +13,7 @@ import aiohttp
 from pydantic import BaseModel, ValidationError
 
 from bizmall_events.identity import BlockingItem
+from identity.config import Settings
 from servicekit.logging import get_logger
 
 _log = get_logger(__name__)
@@ -32,6 +33,11 @@ class OrderingClient:
     def __init__(self, base_url: str, *, timeout_seconds: float) -> None:
         self._base_url = base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+
+    @classmethod
+    def of(cls, settings: Settings) -> OrderingClient:
+        """The client the settings describe."""
+        return cls(settings.ordering_url, timeout_seconds=settings.http_timeout_seconds)
 
     async def withdrawal_blockers(self, member_id: uuid.UUID) -> tuple[BlockingItem, ...]:
         """The member's blocking orders and contracts; ``OrderingUnavailable`` otherwise."""

@@ -1,4 +1,9 @@
-"""Identity's tables: members, signing keys, one-time tokens and refresh-token sessions."""
+"""Identity's tables: members, signing keys, one-time tokens, refresh-token sessions,
+identity documents and withdrawal requests.
+
+Columns carry the names of the domain fields they store: the repositories map
+rows to aggregates and back by name (``adapters/repository.py``).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
-from servicekit.clock import system_clock
-
 
 def _ts(nullable: bool = False) -> Column:
     return Column(sa.DateTime(timezone=True), nullable=nullable)
 
 
-class Member(SQLModel, table=True):
+class MemberRow(SQLModel, table=True):
     """A member or an operator. ``login_id`` is the sign-up email and never changes (R8)."""
 
     __tablename__ = "members"
@@ -44,11 +47,11 @@ class Member(SQLModel, table=True):
     privacy_policy_accepted_at: datetime | None = Field(default=None, sa_column=_ts(True))
     totp_secret: str | None = Field(default=None, max_length=400)
     totp_enrolled: bool = Field(default=False)
-    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts())
     verified_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
 
-class SigningKey(SQLModel, table=True):
+class SigningKeyRow(SQLModel, table=True):
     """An Ed25519 token-signing key; the private half is encrypted with a settings key."""
 
     __tablename__ = "signing_keys"
@@ -56,12 +59,12 @@ class SigningKey(SQLModel, table=True):
     kid: str = Field(primary_key=True, max_length=40)
     public_jwk: str
     encrypted_private_key: str
-    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts())
     #: Set when a newer key took over: the key keeps verifying until its tokens expire.
     retired_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
 
-class OneTimeToken(SQLModel, table=True):
+class OneTimeTokenRow(SQLModel, table=True):
     """A link token (verification, password reset, email change), stored as its SHA-256."""
 
     __tablename__ = "one_time_tokens"
@@ -73,10 +76,10 @@ class OneTimeToken(SQLModel, table=True):
     payload: str | None = Field(default=None, max_length=320)
     expires_at: datetime = Field(sa_column=_ts())
     used_at: datetime | None = Field(default=None, sa_column=_ts(True))
-    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts())
 
 
-class RefreshToken(SQLModel, table=True):
+class RefreshTokenRow(SQLModel, table=True):
     """One refresh token of a session family; rotating it marks it used (R4 sessions)."""
 
     __tablename__ = "refresh_tokens"
@@ -88,10 +91,10 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_ts())
     rotated_at: datetime | None = Field(default=None, sa_column=_ts(True))
     revoked_at: datetime | None = Field(default=None, sa_column=_ts(True))
-    created_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
+    created_at: datetime = Field(sa_column=_ts())
 
 
-class IdentityDocument(SQLModel, table=True):
+class IdentityDocumentRow(SQLModel, table=True):
     """A sole proprietor's identity document (R12); the file is deleted 90 days after
     its review, this record is kept."""
 
@@ -105,13 +108,13 @@ class IdentityDocument(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16, index=True)
     reason: str | None = Field(default=None, max_length=1000)
     version: int = Field(default=1)
-    uploaded_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
+    uploaded_at: datetime = Field(sa_column=_ts())
     reviewed_at: datetime | None = Field(default=None, sa_column=_ts(True))
     reviewed_by: str | None = Field(default=None, max_length=100)
     file_deleted_at: datetime | None = Field(default=None, sa_column=_ts(True))
 
 
-class WithdrawalRequest(SQLModel, table=True):
+class WithdrawalRequestRow(SQLModel, table=True):
     """A member's withdrawal request (R11): ``checking`` until ordering answered,
     then ``refused`` (naming what blocks it), ``pending`` (awaiting ops) or ``withdrawn``."""
 
@@ -125,10 +128,10 @@ class WithdrawalRequest(SQLModel, table=True):
     )
     reason: str | None = Field(default=None, max_length=1000)
     version: int = Field(default=1)
-    requested_at: datetime = Field(default_factory=system_clock, sa_column=_ts())
+    requested_at: datetime = Field(sa_column=_ts())
     decided_at: datetime | None = Field(default=None, sa_column=_ts(True))
     decided_by: str | None = Field(default=None, max_length=100)
 
 
-IDENTITY_TABLES = (Member, SigningKey, OneTimeToken, RefreshToken)
-DOCUMENT_TABLES = (IdentityDocument, WithdrawalRequest)
+IDENTITY_TABLES = (MemberRow, SigningKeyRow, OneTimeTokenRow, RefreshTokenRow)
+DOCUMENT_TABLES = (IdentityDocumentRow, WithdrawalRequestRow)

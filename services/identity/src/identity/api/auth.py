@@ -8,24 +8,37 @@ API clients. A refresh or logout that relies on the cookie must carry
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Header, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Cookie, Header, Response
 
+from identity.api.deps import (
+    ChallengesDep,
+    ClientIpDep,
+    EventBoxDep,
+    KeysDep,
+    PasswordsDep,
+    SecretBoxDep,
+    SettingsDep,
+    ThrottleDep,
+    UowDep,
+)
+from identity.api.errors import csrf_header_missing, no_session
 from identity.api.schemas import (
     EmailBody,
     LoginBody,
+    OpsChallengeAnswer,
     RefreshBody,
     RegistrationBody,
     ResetConfirmBody,
+    StatusAnswer,
     TokenAnswer,
     TokenBody,
     TotpBody,
 )
-from identity.service_layer import accounts
-from identity.service_layer.context import IdentityContext
-from servicekit.problems import Problem
+from identity.config import Settings
+from identity.service_layer import password_reset as password_reset_handlers
+from identity.service_layer import registration, sessions
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -33,30 +46,21 @@ REFRESH_COOKIE = "bizmall_refresh"
 COOKIE_PATH = "/api/v1/auth"
 CSRF_HEADER_VALUE = "bizmall"
 
-_ACCEPTED = {"status": "accepted"}
+_ACCEPTED = StatusAnswer(status="accepted")
 
 
-def _ctx(request: Request) -> IdentityContext:
-    return IdentityContext.of(request.app.state.runtime)
-
-
-def _token_answer(ctx: IdentityContext, session: accounts.Session) -> JSONResponse:
-    body = TokenAnswer(
-        access_token=session.access_token,
-        expires_in=session.expires_in,
-        refresh_token=session.refresh_token,
-    )
-    response = JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
+def _token_answer(response: Response, settings: Settings, session: sessions.Session) -> TokenAnswer:
+    response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         REFRESH_COOKIE,
         session.refresh_token,
-        max_age=ctx.settings.refresh_token_ttl_seconds,
+        max_age=settings.refresh_token_ttl_seconds,
         path=COOKIE_PATH,
         httponly=True,
-        secure=ctx.settings.refresh_cookie_secure,
+        secure=settings.refresh_cookie_secure,
         samesite="strict",
     )
-    return response
+    return TokenAnswer.of(session)
 
 
 def _refresh_token(body: RefreshBody | None, cookie: str | None, csrf: str | None) -> str | None:
@@ -64,65 +68,113 @@ def _refresh_token(body: RefreshBody | None, cookie: str | None, csrf: str | Non
         return body.refresh_token
     if cookie:
         if csrf != CSRF_HEADER_VALUE:
-            raise Problem(
-                403,
-                "auth.csrf_header_missing",
-                ja="必要なヘッダー X-Requested-With がありません。",
-                en="The X-Requested-With: bizmall header is required with the cookie.",
-            )
+            raise csrf_header_missing()
         return cookie
     return None
 
 
 @router.post("/register", status_code=202)
-async def register(body: RegistrationBody, request: Request) -> dict[str, str]:
+async def register(
+    body: RegistrationBody,
+    uow: UowDep,
+    passwords: PasswordsDep,
+    event_box: EventBoxDep,
+    settings: SettingsDep,
+) -> StatusAnswer:
     """Register (R5); always 202, whether or not the email is already a member (R10)."""
-    await accounts.register(_ctx(request), fields=body.member_fields(), password=body.password)
+    await registration.register(
+        uow=uow,
+        passwords=passwords,
+        event_box=event_box,
+        settings=settings,
+        registration=body.registration(),
+        password=body.password,
+    )
     return _ACCEPTED
 
 
 @router.post("/verify-email")
-async def verify_email(body: TokenBody, request: Request) -> dict[str, str]:
+async def verify_email(body: TokenBody, uow: UowDep) -> StatusAnswer:
     """Complete registration with the emailed token (R6)."""
-    await accounts.verify_email(_ctx(request), token=body.token)
-    return {"status": "verified"}
+    await registration.verify_email(uow=uow, token=body.token)
+    return StatusAnswer(status="verified")
 
 
 @router.post("/verify-email/resend", status_code=202)
-async def resend_verification(body: EmailBody, request: Request) -> dict[str, str]:
+async def resend_verification(
+    body: EmailBody, uow: UowDep, event_box: EventBoxDep, settings: SettingsDep
+) -> StatusAnswer:
     """A new verification link for an unverified account; always 202."""
-    await accounts.resend_verification(_ctx(request), email=body.email)
+    await registration.resend_verification(
+        uow=uow, event_box=event_box, settings=settings, email=body.email
+    )
     return _ACCEPTED
 
 
 @router.post(
     "/login",
-    response_model=None,
+    response_model=TokenAnswer | OpsChallengeAnswer,
+    response_model_exclude_none=True,
     responses={
         401: {"description": "Wrong login ID or password (`auth.invalid_credentials`)."},
         403: {"description": "Email not verified yet, or the account is withdrawn."},
         429: {"description": "Too many failed logins for the account (`auth.too_many_attempts`)."},
     },
 )
-async def login(body: LoginBody, request: Request) -> JSONResponse | dict[str, Any]:
+async def login(
+    body: LoginBody,
+    response: Response,
+    uow: UowDep,
+    passwords: PasswordsDep,
+    throttle: ThrottleDep,
+    challenges: ChallengesDep,
+    keys: KeysDep,
+    secret_box: SecretBoxDep,
+    settings: SettingsDep,
+    ip: ClientIpDep,
+) -> TokenAnswer | OpsChallengeAnswer:
     """A session for a member; for an operator a TOTP challenge (R29)."""
-    ctx = _ctx(request)
-    ip = request.client.host if request.client else "unknown"
-    result = await accounts.login(ctx, login_id=body.login_id, password=body.password, ip=ip)
-    if isinstance(result, accounts.Session):
-        return _token_answer(ctx, result)
-    return result
+    result = await sessions.login(
+        uow=uow,
+        passwords=passwords,
+        throttle=throttle,
+        challenges=challenges,
+        keys=keys,
+        secret_box=secret_box,
+        settings=settings,
+        login_id=body.login_id,
+        password=body.password,
+        ip=ip,
+    )
+    if isinstance(result, sessions.Session):
+        return _token_answer(response, settings, result)
+    return OpsChallengeAnswer.of(result)
 
 
 @router.post(
     "/login/totp",
     responses={401: {"description": "Wrong or expired code (`auth.totp_invalid`)."}},
 )
-async def login_totp(body: TotpBody, request: Request) -> JSONResponse:
+async def login_totp(
+    body: TotpBody,
+    response: Response,
+    uow: UowDep,
+    challenges: ChallengesDep,
+    keys: KeysDep,
+    secret_box: SecretBoxDep,
+    settings: SettingsDep,
+) -> TokenAnswer:
     """Complete an operator's login with the TOTP code."""
-    ctx = _ctx(request)
-    session = await accounts.login_totp(ctx, challenge=body.challenge_token, code=body.code)
-    return _token_answer(ctx, session)
+    session = await sessions.login_totp(
+        uow=uow,
+        challenges=challenges,
+        keys=keys,
+        secret_box=secret_box,
+        settings=settings,
+        challenge=body.challenge_token,
+        code=body.code,
+    )
+    return _token_answer(response, settings, session)
 
 
 @router.post(
@@ -133,17 +185,20 @@ async def login_totp(body: TotpBody, request: Request) -> JSONResponse:
     },
 )
 async def refresh(
-    request: Request,
+    response: Response,
+    uow: UowDep,
+    keys: KeysDep,
+    settings: SettingsDep,
     body: RefreshBody | None = None,
     cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
     x_requested_with: Annotated[str | None, Header()] = None,
-) -> JSONResponse:
+) -> TokenAnswer:
     """Rotate the refresh token; a reused token revokes its session family."""
-    ctx = _ctx(request)
     token = _refresh_token(body, cookie, x_requested_with)
     if token is None:
-        raise Problem(401, "auth.session_invalid", ja="セッションがありません。", en="No session.")
-    return _token_answer(ctx, await accounts.refresh(ctx, token=token))
+        raise no_session()
+    session = await sessions.refresh(uow=uow, keys=keys, settings=settings, token=token)
+    return _token_answer(response, settings, session)
 
 
 @router.post(
@@ -152,37 +207,43 @@ async def refresh(
     responses={403: {"description": "The cookie came without `X-Requested-With: bizmall`."}},
 )
 async def logout(
-    request: Request,
+    response: Response,
+    uow: UowDep,
+    settings: SettingsDep,
     body: RefreshBody | None = None,
     cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
     x_requested_with: Annotated[str | None, Header()] = None,
-) -> Response:
+) -> None:
     """Revoke the session and clear the cookie."""
     token = _refresh_token(body, cookie, x_requested_with)
     if token is not None:
-        await accounts.logout(_ctx(request), token=token)
-    response = Response(status_code=204)
+        await sessions.logout(uow=uow, token=token)
     response.delete_cookie(
         REFRESH_COOKIE,
         path=COOKIE_PATH,
         httponly=True,
-        secure=_ctx(request).settings.refresh_cookie_secure,
+        secure=settings.refresh_cookie_secure,
         samesite="strict",
     )
-    return response
 
 
 @router.post("/password-reset", status_code=202)
-async def password_reset(body: EmailBody, request: Request) -> dict[str, str]:
+async def password_reset(
+    body: EmailBody, uow: UowDep, event_box: EventBoxDep, settings: SettingsDep
+) -> StatusAnswer:
     """Email a reset link if the address is a member's; always 202 (R10)."""
-    await accounts.request_password_reset(_ctx(request), email=body.email)
+    await password_reset_handlers.request_password_reset(
+        uow=uow, event_box=event_box, settings=settings, email=body.email
+    )
     return _ACCEPTED
 
 
 @router.post("/password-reset/confirm")
-async def password_reset_confirm(body: ResetConfirmBody, request: Request) -> dict[str, str]:
+async def password_reset_confirm(
+    body: ResetConfirmBody, uow: UowDep, passwords: PasswordsDep
+) -> StatusAnswer:
     """Set a new password with the emailed token; every session is revoked."""
-    await accounts.confirm_password_reset(
-        _ctx(request), token=body.token, new_password=body.new_password
+    await password_reset_handlers.confirm_password_reset(
+        uow=uow, passwords=passwords, token=body.token, new_password=body.new_password
     )
-    return {"status": "password_changed"}
+    return StatusAnswer(status="password_changed")

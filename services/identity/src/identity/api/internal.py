@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-
-from identity.service_layer.context import IdentityContext
+from identity.api.deps import KeysDep, UowDep
+from identity.api.schemas import Jwks
+from identity.service_layer.sessions import published_keys
 
 router = APIRouter(prefix="/internal", tags=["internal"])
 
 
 @router.get("/jwks")
-async def jwks(request: Request) -> JSONResponse:
+async def jwks(response: Response, uow: UowDep, keys: KeysDep) -> Jwks:
     """The public keys verifying access tokens (current and recently retired)."""
-    ctx = IdentityContext.of(request.app.state.runtime)
-    async with ctx.runtime.uow() as uow:
-        document: dict[str, Any] = await ctx.keys.jwks(uow.session)
-        await uow.commit()  # the first call creates the first key
-    return JSONResponse(document, headers={"Cache-Control": "public, max-age=60"})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return Jwks.model_validate({"keys": await published_keys(uow=uow, keys=keys)})

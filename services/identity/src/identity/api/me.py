@@ -2,52 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Any
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Request
-
-from identity.api.schemas import PasswordChangeBody, ProfilePatch, TokenBody
-from identity.service_layer import accounts
-from identity.service_layer.context import IdentityContext
-from servicekit.auth import CurrentPrincipal
+from identity.api.deps import EventBoxDep, PasswordsDep, SettingsDep, UowDep
+from identity.api.schemas import MemberView, PasswordChangeBody, ProfilePatch, TokenBody
+from identity.service_layer import my_page
+from servicekit.auth import CurrentPrincipal, member_id_of
 
 router = APIRouter(prefix="/api/v1/me", tags=["me"])
 
 
-def _ctx(request: Request) -> IdentityContext:
-    return IdentityContext.of(request.app.state.runtime)
-
-
 @router.get("")
-async def get_me(principal: CurrentPrincipal, request: Request) -> dict[str, Any]:
+async def get_me(principal: CurrentPrincipal, uow: UowDep) -> MemberView:
     """The caller's own profile; there is no way to name another member."""
-    return await accounts.get_me(_ctx(request), member_id=principal.subject)
+    member = await my_page.get_me(uow=uow, member_id=member_id_of(principal))
+    return MemberView.of(member)
 
 
 @router.patch("")
 async def patch_me(
-    body: ProfilePatch, principal: CurrentPrincipal, request: Request
-) -> dict[str, Any]:
+    body: ProfilePatch,
+    principal: CurrentPrincipal,
+    uow: UowDep,
+    event_box: EventBoxDep,
+    settings: SettingsDep,
+) -> MemberView:
     """Change profile fields; a new contact email waits for its confirmation link."""
-    changes = body.model_dump(exclude_unset=True)
-    return await accounts.update_me(_ctx(request), member_id=principal.subject, changes=changes)
+    changes = body.model_dump(exclude_unset=True, exclude={"contact_email"})
+    member = await my_page.update_me(
+        uow=uow,
+        event_box=event_box,
+        settings=settings,
+        member_id=member_id_of(principal),
+        changes=changes,
+        contact_email=body.contact_email,
+    )
+    return MemberView.of(member)
 
 
 @router.post("/email/confirm")
-async def confirm_email(body: TokenBody, request: Request) -> dict[str, Any]:
+async def confirm_email(body: TokenBody, uow: UowDep) -> MemberView:
     """Confirm a new contact email with the token sent to it (no login needed: the
     link may be opened on another device; the token alone proves the mailbox)."""
-    return await accounts.confirm_email_change(_ctx(request), token=body.token)
+    return MemberView.of(await my_page.confirm_email_change(uow=uow, token=body.token))
 
 
 @router.post("/password", status_code=204)
 async def change_password(
-    body: PasswordChangeBody, principal: CurrentPrincipal, request: Request
+    body: PasswordChangeBody, principal: CurrentPrincipal, uow: UowDep, passwords: PasswordsDep
 ) -> None:
     """Change the password; the member's other sessions are revoked."""
-    await accounts.change_password(
-        _ctx(request),
-        member_id=principal.subject,
+    await my_page.change_password(
+        uow=uow,
+        passwords=passwords,
+        member_id=member_id_of(principal),
         session_id=principal.claims.get("sid"),
         current=body.current_password,
         new=body.new_password,

@@ -1,13 +1,23 @@
-"""Request and answer bodies of identity's HTTP API; validators apply the domain rules."""
+"""Request and answer bodies of identity's HTTP API; validators apply the domain rules.
+
+Every route answers one of the models below (or nothing, 204).
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from bizmall_events.identity import BlockingItem
 from identity.domain import rules
+from identity.domain.documents import MY_NUMBER_WARNING, IdentityDocument
+from identity.domain.member import Member, Registration
+from identity.domain.withdrawal import WithdrawalRequest
+from identity.service_layer.sessions import OpsChallenge, Session
 
 
 def _email(value: str) -> str:
@@ -81,9 +91,9 @@ class RegistrationBody(_Body):
             raise ValueError("the privacy policy must be accepted")
         return value
 
-    def member_fields(self) -> dict[str, Any]:
-        """The member's columns (everything but the password and the consent flag)."""
-        return self.model_dump(exclude={"password", "accept_privacy_policy"})
+    def registration(self) -> Registration:
+        """What the member registers (everything but the password and the consent flag)."""
+        return Registration(**self.model_dump(exclude={"password", "accept_privacy_policy"}))
 
 
 class TokenBody(_Body):
@@ -163,6 +173,24 @@ class ProfilePatch(_Body):
         return value
 
 
+class ReviewBody(BaseModel):
+    """POST /ops/identity/documents/{id}/review (R12)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approved", "rejected"]
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+# --- answers -------------------------------------------------------------------------
+
+
+class StatusAnswer(BaseModel):
+    """An answer that only says what happened (``accepted``, ``verified``, ...)."""
+
+    status: Literal["accepted", "verified", "password_changed"]
+
+
 class TokenAnswer(BaseModel):
     """A login or refresh answer."""
 
@@ -170,3 +198,161 @@ class TokenAnswer(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int
     refresh_token: str | None = None
+
+    @classmethod
+    def of(cls, session: Session) -> TokenAnswer:
+        return cls(
+            access_token=session.access_token,
+            expires_in=session.expires_in,
+            refresh_token=session.refresh_token,
+        )
+
+
+class TotpEnrollmentAnswer(BaseModel):
+    secret: str
+    provisioning_uri: str
+
+
+class OpsChallengeAnswer(BaseModel):
+    """An operator's login after the password: the TOTP code must follow (R29);
+    ``totp_enrollment`` only at the first login."""
+
+    mfa_required: Literal[True] = True
+    totp_enrollment: TotpEnrollmentAnswer | None = None
+    challenge_token: str
+    expires_in: int
+
+    @classmethod
+    def of(cls, challenge: OpsChallenge) -> OpsChallengeAnswer:
+        enrollment = challenge.totp_enrollment
+        return cls(
+            challenge_token=challenge.challenge_token,
+            expires_in=challenge.expires_in,
+            totp_enrollment=(
+                TotpEnrollmentAnswer(
+                    secret=enrollment.secret, provisioning_uri=enrollment.provisioning_uri
+                )
+                if enrollment is not None
+                else None
+            ),
+        )
+
+
+class MemberView(BaseModel):
+    """The member's own profile as My Page shows it (R8, R9)."""
+
+    id: uuid.UUID
+    login_id: str
+    status: str
+    entity_type: str | None
+    corporate_number: str | None
+    name: str
+    name_kana: str | None
+    organization_name: str
+    department: str | None
+    postal_code: str
+    address: str
+    phone: str
+    language: str
+    contact_email: str
+    pending_contact_email: str | None
+    privacy_policy_version: str | None
+    privacy_policy_accepted_at: datetime | None
+    version: int
+
+    @classmethod
+    def of(cls, member: Member) -> MemberView:
+        return cls.model_validate(member, from_attributes=True)
+
+
+class MyNumberWarning(BaseModel):
+    """Never send the back of a My Number card (R12), in both languages."""
+
+    ja: str = MY_NUMBER_WARNING["ja"]
+    en: str = MY_NUMBER_WARNING["en"]
+
+
+class DocumentView(BaseModel):
+    """A document's record as its owner and ops see it (never the file)."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    document_type: str
+    content_type: str
+    size_bytes: int
+    status: str
+    reason: str | None
+    uploaded_at: datetime | None
+    reviewed_at: datetime | None
+    file_deleted: bool
+
+    @classmethod
+    def of(cls, document: IdentityDocument) -> DocumentView:
+        return cls.model_validate(document, from_attributes=True)
+
+
+class UploadedDocument(DocumentView):
+    warning: MyNumberWarning = Field(default_factory=MyNumberWarning)
+
+    @classmethod
+    def of(cls, document: IdentityDocument) -> UploadedDocument:
+        return cls.model_validate(document, from_attributes=True)
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentView]
+    next_cursor: str | None = None
+
+
+class MyDocuments(DocumentList):
+    warning: MyNumberWarning = Field(default_factory=MyNumberWarning)
+
+
+class WithdrawalView(BaseModel):
+    """A withdrawal request as the member and ops see it: ``status`` is SPEC §2's
+    (``pending``, ``refused``, ``withdrawn``); ``stage`` tells a pending request still
+    waiting for ordering's check (``checking_orders``) from one awaiting ops."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    status: str
+    stage: str | None
+    blocking_items: list[BlockingItem]
+    reason: str | None
+    requested_at: datetime | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, request: WithdrawalRequest) -> WithdrawalView:
+        return cls(
+            id=request.id,
+            member_id=request.member_id,
+            status=request.public_status,
+            stage=request.stage,
+            blocking_items=list(request.blocking_items),
+            reason=request.reason,
+            requested_at=request.requested_at,
+            decided_at=request.decided_at,
+        )
+
+
+class WithdrawalList(BaseModel):
+    items: list[WithdrawalView]
+    next_cursor: str | None = None
+
+
+class Jwk(BaseModel):
+    """A public Ed25519 signing key."""
+
+    model_config = ConfigDict(extra="allow")
+
+    kty: str
+    crv: str
+    x: str
+    kid: str
+    use: str
+    alg: str
+
+
+class Jwks(BaseModel):
+    keys: list[Jwk]

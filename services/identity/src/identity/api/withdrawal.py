@@ -3,49 +3,52 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
+from identity.api.deps import OrderingDep, UowDep
+from identity.api.schemas import WithdrawalList, WithdrawalView
 from identity.service_layer import withdrawal
-from identity.service_layer.context import IdentityContext
-from servicekit.auth import CurrentMember, OpsOnly
+from servicekit.auth import CurrentMemberId, OpsOnly
 
 member_router = APIRouter(prefix="/api/v1/me/withdrawal", tags=["withdrawal"])
 ops_router = APIRouter(prefix="/api/v1/ops/identity/withdrawals", tags=["ops: withdrawals"])
 
 
-def _ctx(request: Request) -> IdentityContext:
-    return IdentityContext.of(request.app.state.runtime)
-
-
 @member_router.post("", status_code=202)
-async def request_withdrawal(principal: CurrentMember, request: Request) -> dict[str, Any]:
+async def request_withdrawal(
+    member_id: CurrentMemberId, uow: UowDep, ordering: OrderingDep
+) -> WithdrawalView:
     """Ask to withdraw; refused at once (naming what blocks it) or awaiting ops.
-    ``checking`` means ordering could not be asked yet; it is retried."""
-    return await withdrawal.request_withdrawal(_ctx(request), member_id=principal.subject)
+    ``checking_orders`` means ordering could not be asked yet; it is retried."""
+    request = await withdrawal.request_withdrawal(uow=uow, ordering=ordering, member_id=member_id)
+    return WithdrawalView.of(request)
 
 
 @member_router.get("", responses={404: {"description": "No withdrawal was requested."}})
-async def withdrawal_state(principal: CurrentMember, request: Request) -> dict[str, Any]:
+async def withdrawal_state(member_id: CurrentMemberId, uow: UowDep) -> WithdrawalView:
     """The latest withdrawal request and its state."""
-    return await withdrawal.latest(_ctx(request), member_id=principal.subject)
+    return WithdrawalView.of(await withdrawal.latest(uow=uow, member_id=member_id))
 
 
 @ops_router.get("")
 async def list_withdrawals(
     ops: OpsOnly,
-    request: Request,
+    uow: UowDep,
     status: Literal["checking", "pending", "refused", "withdrawn"] = "pending",
-) -> dict[str, Any]:
+) -> WithdrawalList:
     """Withdrawal requests in a state (awaiting confirmation by default)."""
-    items = await withdrawal.list_by_status(_ctx(request), status=status)
-    return {"items": items, "next_cursor": None}
+    items = await withdrawal.list_by_status(uow=uow, status=status)
+    return WithdrawalList(items=[WithdrawalView.of(r) for r in items])
 
 
 @ops_router.post("/{withdrawal_id}/confirm")
 async def confirm_withdrawal(
-    withdrawal_id: uuid.UUID, ops: OpsOnly, request: Request
-) -> dict[str, Any]:
+    withdrawal_id: uuid.UUID, ops: OpsOnly, uow: UowDep, ordering: OrderingDep
+) -> WithdrawalView:
     """Confirm a pending request (ordering is asked once more first); audited."""
-    return await withdrawal.confirm(_ctx(request), withdrawal_id=withdrawal_id, actor=ops.subject)
+    request = await withdrawal.confirm(
+        uow=uow, ordering=ordering, withdrawal_id=withdrawal_id, actor=ops.subject
+    )
+    return WithdrawalView.of(request)

@@ -1,6 +1,25 @@
-"""Identity-document rules (R12): accepted types by content, never by file name."""
+"""Identity documents of sole proprietors (R12): accepted by content, never by file
+name; reviewed by ops once; the file deleted after the retention period."""
 
 from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bizmall_events.identity import DocumentReviewed
+from identity.domain.errors import (
+    DocumentAlreadyReviewed,
+    DocumentTooLarge,
+    RejectionReasonRequired,
+    SoleProprietorsOnly,
+    UnsupportedDocumentType,
+)
+from identity.domain.member import Member
+from servicekit.aggregate import Aggregate
+
+Decision = Literal["approved", "rejected"]
 
 #: Leading bytes of each accepted format → its media type.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -23,3 +42,98 @@ def sniff_media_type(head: bytes) -> str | None:
         if head.startswith(signature):
             return media_type
     return None
+
+
+def accepted_media_type(content: bytes, *, max_bytes: int) -> str:
+    """The media type of an acceptable upload: at most ``max_bytes``, JPEG, PNG or PDF."""
+    if len(content) > max_bytes:
+        raise DocumentTooLarge()
+    media_type = sniff_media_type(content[:16])
+    if media_type is None:
+        raise UnsupportedDocumentType()
+    return media_type
+
+
+def check_rejection_reason(decision: Decision, reason: str | None) -> None:
+    """A rejection names the reason the member is shown."""
+    if decision == "rejected" and not reason:
+        raise RejectionReasonRequired()
+
+
+@dataclass(eq=False)
+class IdentityDocument(Aggregate):
+    """A sole proprietor's identity document; the record outlives its file."""
+
+    member_id: uuid.UUID
+    document_type: str
+    content_type: str
+    size_bytes: int
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    status: str = "pending"
+    reason: str | None = None
+    version: int = 1
+    uploaded_at: datetime | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+    file_deleted_at: datetime | None = None
+
+    @classmethod
+    def upload(
+        cls,
+        member: Member | None,
+        *,
+        document_type: str,
+        content: bytes,
+        max_bytes: int,
+        now: datetime,
+    ) -> IdentityDocument:
+        """A pending document of ``member``, who must be a sole proprietor."""
+        media_type = accepted_media_type(content, max_bytes=max_bytes)
+        if member is None or member.entity_type != "sole_proprietor":
+            raise SoleProprietorsOnly()
+        return cls(
+            member_id=member.id,
+            document_type=document_type,
+            content_type=media_type,
+            size_bytes=len(content),
+            uploaded_at=now,
+        )
+
+    @property
+    def file_deleted(self) -> bool:
+        return self.file_deleted_at is not None
+
+    def review(self, decision: Decision, *, reason: str | None, actor: str, now: datetime) -> None:
+        """Approve or reject (with the reason) a pending document."""
+        check_rejection_reason(decision, reason)
+        if self.status != "pending":
+            raise DocumentAlreadyReviewed()
+        self.status = decision
+        self.reason = reason if decision == "rejected" else None
+        self.reviewed_at = now
+        self.reviewed_by = actor
+        self.version += 1
+        self.record(
+            DocumentReviewed.model_validate(
+                {
+                    "document_id": self.id,
+                    "member_id": self.member_id,
+                    "document_type": self.document_type,
+                    "decision": decision,
+                    "reason": self.reason,
+                    "reviewed_at": now,
+                    "aggregate_version": self.version,
+                }
+            )
+        )
+
+    def due_for_deletion(self, *, now: datetime, retention_days: int) -> bool:
+        """Whether the file was reviewed more than the retention period ago and still exists."""
+        return (
+            self.reviewed_at is not None
+            and self.reviewed_at < now - timedelta(days=retention_days)
+            and not self.file_deleted
+        )
+
+    def file_removed(self, *, now: datetime) -> None:
+        self.file_deleted_at = now

@@ -1,1 +1,2 @@
-"""Entry points of the identity service: the HTTP app and the event subscriptions."""
+"""Entry points of the identity service: the HTTP app, event subscriptions, periodic
+jobs and management commands."""

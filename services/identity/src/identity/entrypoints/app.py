@@ -3,11 +3,15 @@
 from fastapi import FastAPI
 
 from identity.api import ROUTERS
-from identity.bootstrap import SERVICE
+from identity.api.errors import install_error_handlers
+from identity.bootstrap import SERVICE, IdentityAdapters
 from identity.config import Settings
 from servicekit.service import service_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app (uvicorn calls this with no argument: settings come from the env)."""
-    return service_app(SERVICE, settings, routers=ROUTERS)
+    app = service_app(SERVICE, settings, routers=ROUTERS)
+    app.state.identity = IdentityAdapters.of(app.state.runtime)
+    install_error_handlers(app)
+    return app

@@ -1,4 +1,4 @@
-"""Brute-force throttling of logins in Redis, per login ID and per client address.
+"""Brute-force throttling of logins in Redis, per login ID and per client address (R4).
 
 Failures are counted in a window; past the limit the key is locked for
 ``LOGIN_LOCKOUT_SECONDS``. Unknown login IDs are counted like known ones, so a

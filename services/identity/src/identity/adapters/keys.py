@@ -4,6 +4,9 @@ Keys live in identity's database, the private half encrypted with
 ``SIGNING_KEY_SECRET``. A rotation adds a new key and retires the old one;
 a retired key stays in the JWKS for one access-token lifetime, so tokens it
 signed keep verifying and nobody is logged out by a rotation.
+
+Key ages, ``iat`` and ``exp`` follow the system time, not the service's pinnable
+clock: verifiers check ``exp`` against their own real clocks.
 """
 
 from __future__ import annotations
@@ -15,13 +18,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from identity.adapters.tables import SigningKey
+from identity.adapters.repository import SigningKeyRepository
+from identity.adapters.tables import SigningKeyRow
 from identity.config import Settings
 from servicekit.clock import system_clock
 from servicekit.crypto import SecretBox
@@ -32,7 +33,7 @@ ISSUER = "bizmall-identity"
 CURRENT_KEY_RECHECK_SECONDS = 60
 
 
-def _new_key(box: SecretBox) -> SigningKey:
+def _new_key(box: SecretBox, now: datetime) -> SigningKeyRow:
     private = Ed25519PrivateKey.generate()
     kid = uuid.uuid4().hex[:16]
     public = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(private.public_key()))
@@ -42,7 +43,9 @@ def _new_key(box: SecretBox) -> SigningKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
-    return SigningKey(kid=kid, public_jwk=json.dumps(public), encrypted_private_key=box.seal(pem))
+    return SigningKeyRow(
+        kid=kid, public_jwk=json.dumps(public), encrypted_private_key=box.seal(pem), created_at=now
+    )
 
 
 class KeyRing:
@@ -54,19 +57,15 @@ class KeyRing:
         #: (kid, key, created_at, loaded_at) of the key this process signs with.
         self._current: tuple[str, Ed25519PrivateKey, datetime, datetime] | None = None
 
-    async def rotate(self, session: AsyncSession) -> str:
+    async def rotate(self, keys: SigningKeyRepository) -> str:
         """Add a new current key and retire the others; returns the new kid."""
         now = system_clock()
-        await session.execute(
-            sa.update(SigningKey).where(col(SigningKey.retired_at).is_(None)).values(retired_at=now)
-        )
-        key = _new_key(self._box)
-        session.add(key)
-        await session.flush()
+        key = _new_key(self._box, now)
+        await keys.rotate_in(key, now=now)
         self._current = None
         return key.kid
 
-    async def _signing_key(self, session: AsyncSession) -> tuple[str, Ed25519PrivateKey]:
+    async def _signing_key(self, keys: SigningKeyRepository) -> tuple[str, Ed25519PrivateKey]:
         now = system_clock()
         max_age = timedelta(seconds=self._settings.signing_key_rotation_seconds)
         # Re-read the current key now and then: another process may have rotated it,
@@ -77,28 +76,20 @@ class KeyRing:
             and now - self._current[3] < timedelta(seconds=CURRENT_KEY_RECHECK_SECONDS)
         ):
             return self._current[0], self._current[1]
-        # Serialises first-key creation and rotation between API processes.
-        await session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('identity_keys'))"))
-        row = (
-            await session.execute(
-                sa.select(SigningKey)
-                .where(col(SigningKey.retired_at).is_(None))
-                .order_by(col(SigningKey.created_at).desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        await keys.lock_rotation()
+        row = await keys.current()
         if row is None or now - row.created_at >= max_age:
-            await self.rotate(session)
-            return await self._signing_key(session)
+            await self.rotate(keys)
+            return await self._signing_key(keys)
         pem = self._box.open(row.encrypted_private_key).encode()
         private = serialization.load_pem_private_key(pem, password=None)
         assert isinstance(private, Ed25519PrivateKey)
         self._current = (row.kid, private, row.created_at, now)
         return row.kid, private
 
-    async def access_token(self, session: AsyncSession, claims: dict[str, Any]) -> str:
+    async def access_token(self, keys: SigningKeyRepository, claims: dict[str, Any]) -> str:
         """A signed access token with ``claims`` plus aud, iss, iat and exp."""
-        kid, private = await self._signing_key(session)
+        kid, private = await self._signing_key(keys)
         now = int(time.time())
         body = {
             **claims,
@@ -109,21 +100,11 @@ class KeyRing:
         }
         return jwt.encode(body, private, algorithm="EdDSA", headers={"kid": kid})
 
-    async def jwks(self, session: AsyncSession) -> dict[str, Any]:
+    async def jwks(self, keys: SigningKeyRepository) -> list[dict[str, str]]:
         """The public keys still verifying tokens: current ones and recently retired ones."""
-        await self._signing_key(session)
+        await self._signing_key(keys)
         # A retired key signed tokens until retirement; they live one access-token TTL.
         # Plus the re-check interval: another process may sign with it that much longer.
         grace = self._settings.access_token_ttl_seconds + 2 * CURRENT_KEY_RECHECK_SECONDS
         horizon = system_clock() - timedelta(seconds=grace)
-        rows = (
-            await session.execute(
-                sa.select(col(SigningKey.public_jwk)).where(
-                    sa.or_(
-                        col(SigningKey.retired_at).is_(None),
-                        col(SigningKey.retired_at) > horizon,
-                    )
-                )
-            )
-        ).scalars()
-        return {"keys": [json.loads(row) for row in rows]}
+        return [json.loads(jwk) for jwk in await keys.public_jwks(retired_after=horizon)]

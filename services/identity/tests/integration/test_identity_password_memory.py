@@ -17,7 +17,7 @@ _PROBE = """
 import asyncio, json, sys
 import psutil
 from identity.config import Settings
-from identity.service_layer import passwords
+from identity.adapters import passwords
 
 if sys.argv[1] == "default-allocator":
     passwords.return_hash_memory_to_the_system = lambda: False
@@ -50,7 +50,7 @@ def _growth(mode: str) -> dict[str, float]:
 
 def test_hash_buffers_are_not_kept_per_thread() -> None:
     """With the setting, six hashing threads leave less than two buffers behind."""
-    from identity.service_layer.passwords import return_hash_memory_to_the_system
+    from identity.adapters.passwords import return_hash_memory_to_the_system
 
     if not return_hash_memory_to_the_system():
         pytest.skip("the C library has no mallopt (not glibc): the default allocator stays")
@@ -61,7 +61,7 @@ def test_hash_buffers_are_not_kept_per_thread() -> None:
 def test_without_the_setting_each_thread_keeps_a_buffer() -> None:
     """The control: glibc's defaults keep about one 19 MiB buffer per thread that hashed,
     which is what the setting is for (if this ever fails, the setting may be moot)."""
-    from identity.service_layer.passwords import return_hash_memory_to_the_system
+    from identity.adapters.passwords import return_hash_memory_to_the_system
 
     if not return_hash_memory_to_the_system():
         pytest.skip("the C library has no mallopt (not glibc)")

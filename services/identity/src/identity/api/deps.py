@@ -1,0 +1,60 @@
+"""Typed dependencies of identity's routes: the unit of work, the settings and the
+adapters the composition root built (``bootstrap.IdentityAdapters``, on
+``app.state.identity``).
+
+They are ``async def`` although none awaits anything: FastAPI runs a plain ``def``
+dependency in the thread pool, a hop per dependency on every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from identity.adapters.document_store import DocumentStore
+from identity.adapters.keys import KeyRing
+from identity.adapters.login_challenges import LoginChallenges
+from identity.adapters.ordering_client import OrderingClient
+from identity.adapters.passwords import Passwords
+from identity.adapters.throttle import LoginThrottle
+from identity.config import Settings
+from identity.service_layer.unit_of_work import IdentityUnitOfWork, identity_uow
+from servicekit.crypto import SecretBox
+from servicekit.deps import ClockDep as ClockDep
+from servicekit.deps import RuntimeDep as RuntimeDep
+
+
+async def new_uow(request: Request) -> IdentityUnitOfWork:
+    return identity_uow(request.app.state.runtime)
+
+
+def _adapter(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """The dependency handing out ``IdentityAdapters.<name>`` of the app."""
+
+    async def dependency(request: Request) -> Any:
+        return getattr(request.app.state.identity, name)
+
+    dependency.__name__ = f"{name}_of"
+    return dependency
+
+
+async def client_ip(request: Request) -> str:
+    """The caller's address (the login throttle counts failures per address)."""
+    return request.client.host if request.client else "unknown"
+
+
+UowDep = Annotated[IdentityUnitOfWork, Depends(new_uow)]
+SettingsDep = Annotated[Settings, Depends(_adapter("settings"))]
+KeysDep = Annotated[KeyRing, Depends(_adapter("keys"))]
+PasswordsDep = Annotated[Passwords, Depends(_adapter("passwords"))]
+ThrottleDep = Annotated[LoginThrottle, Depends(_adapter("throttle"))]
+ChallengesDep = Annotated[LoginChallenges, Depends(_adapter("challenges"))]
+#: Seals the tokens events carry to notification.
+EventBoxDep = Annotated[SecretBox, Depends(_adapter("event_box"))]
+#: Encrypts operators' TOTP secrets at rest.
+SecretBoxDep = Annotated[SecretBox, Depends(_adapter("secret_box"))]
+DocumentStoreDep = Annotated[DocumentStore, Depends(_adapter("documents"))]
+OrderingDep = Annotated[OrderingClient, Depends(_adapter("ordering"))]
+ClientIpDep = Annotated[str, Depends(client_ip)]

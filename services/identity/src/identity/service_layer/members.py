@@ -1,0 +1,62 @@
+"""What several membership commands share: finding the member, and link tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from identity.domain.errors import LinkTokenRefused, MemberNotFound
+from identity.domain.member import Member
+from identity.domain.tokens import LinkToken, digest
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
+from servicekit.crypto import SecretBox
+
+
+async def member_by_id(
+    uow: IdentityUnitOfWork, member_id: uuid.UUID, *, lock: bool = False
+) -> Member:
+    """The member, or 404 ``member.not_found``."""
+    member = await uow.members.get(member_id, lock=lock)
+    if member is None:
+        raise MemberNotFound()
+    return member
+
+
+async def caller(uow: IdentityUnitOfWork, member_id: uuid.UUID, *, lock: bool = False) -> Member:
+    """The member an access token names, refused once withdrawn (R11)."""
+    member = await member_by_id(uow, member_id, lock=lock)
+    member.check_session()
+    return member
+
+
+async def issue_sealed_link(
+    uow: IdentityUnitOfWork,
+    event_box: SecretBox,
+    *,
+    purpose: str,
+    member_id: uuid.UUID,
+    ttl_seconds: int,
+    payload: str | None = None,
+) -> tuple[str, datetime]:
+    """A new link token for ``purpose`` (earlier unused ones stop working), sealed for
+    the event that carries it to notification, and its expiry."""
+    link, token = LinkToken.issue(
+        purpose=purpose,
+        member_id=member_id,
+        ttl_seconds=ttl_seconds,
+        now=uow.now(),
+        payload=payload,
+    )
+    await uow.link_tokens.replace(link)
+    return event_box.seal(token), link.expires_at
+
+
+async def consume_link(
+    uow: IdentityUnitOfWork, *, token: str, purpose: str, resend_path: str | None = None
+) -> LinkToken:
+    """Use ``token`` up; 400 ``token.invalid|expired|used`` when it cannot be."""
+    link = await uow.link_tokens.find(digest(token), purpose=purpose)
+    if link is None:
+        raise LinkTokenRefused("invalid", resend_path=resend_path)
+    link.consume(now=uow.now(), resend_path=resend_path)
+    return link

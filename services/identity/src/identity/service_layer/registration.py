@@ -1,0 +1,83 @@
+"""Registration and email verification (R2, R5–R7, and R10's rule applied to sign-up)."""
+
+from __future__ import annotations
+
+from bizmall_events.identity import RegistrationAttemptedExisting
+from identity.adapters.passwords import Passwords
+from identity.config import Settings
+from identity.domain.errors import RESEND_PATH
+from identity.domain.member import Member, Registration
+from identity.domain.tokens import VERIFY
+from identity.service_layer.members import consume_link, issue_sealed_link, member_by_id
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
+from servicekit.crypto import SecretBox
+
+
+async def register(
+    *,
+    uow: IdentityUnitOfWork,
+    passwords: Passwords,
+    event_box: SecretBox,
+    settings: Settings,
+    registration: Registration,
+    password: str,
+) -> None:
+    """Create an unverified member and queue the verification email; an existing
+    login ID gets a notice to its owner instead. The caller always answers 202.
+
+    Accounts are per person (R7): colleagues register separately, one email each.
+    """
+    # Hash first, whatever happens next, so both paths cost the same time.
+    password_hash = await passwords.hash(password)
+    async with uow:
+        existing = await uow.members.by_login_id(registration.email)
+        if existing is not None:
+            uow.publish(
+                RegistrationAttemptedExisting(member_id=existing.id, attempted_at=uow.now())
+            )
+            await uow.commit()
+            return
+        member = Member.register(
+            registration,
+            password_hash=password_hash,
+            privacy_policy_version=settings.privacy_policy_version,
+            now=uow.now(),
+        )
+        if not await uow.members.add_unless_taken(member):
+            return  # a concurrent registration of the same email won the race
+        await _send_verification(uow, event_box, settings, member)
+        await uow.commit()
+
+
+async def _send_verification(
+    uow: IdentityUnitOfWork, event_box: SecretBox, settings: Settings, member: Member
+) -> None:
+    sealed, expires_at = await issue_sealed_link(
+        uow,
+        event_box,
+        purpose=VERIFY,
+        member_id=member.id,
+        ttl_seconds=settings.verification_token_ttl_seconds,
+    )
+    member.send_verification(sealed_token=sealed, expires_at=expires_at)
+
+
+async def resend_verification(
+    *, uow: IdentityUnitOfWork, event_box: SecretBox, settings: Settings, email: str
+) -> None:
+    """A fresh verification link for an unverified member; silently nothing otherwise."""
+    async with uow:
+        member = await uow.members.by_login_id(email, lock=True)
+        if member is None or not member.awaiting_verification:
+            return
+        await _send_verification(uow, event_box, settings, member)
+        await uow.commit()
+
+
+async def verify_email(*, uow: IdentityUnitOfWork, token: str) -> None:
+    """Complete the registration the token belongs to (R6)."""
+    async with uow:
+        link = await consume_link(uow, token=token, purpose=VERIFY, resend_path=RESEND_PATH)
+        member = await member_by_id(uow, link.member_id, lock=True)
+        member.verify(now=uow.now())
+        await uow.commit()

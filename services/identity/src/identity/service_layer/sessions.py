@@ -1,0 +1,195 @@
+"""Login, the operators' second factor, refresh-token rotation and logout (R4, R6,
+R11, R29), and the published signing keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from identity.adapters.keys import KeyRing
+from identity.adapters.login_challenges import LoginChallenges
+from identity.adapters.passwords import Passwords
+from identity.adapters.throttle import LoginThrottle
+from identity.config import Settings
+from identity.domain.errors import (
+    InvalidCredentials,
+    LoginLocked,
+    RefreshTokenReused,
+    SessionInvalid,
+    TotpInvalid,
+)
+from identity.domain.member import Member, TotpEnrollment
+from identity.domain.operators import totp_accepts
+from identity.domain.tokens import RefreshToken, digest
+from identity.service_layer.members import member_by_id
+from identity.service_layer.unit_of_work import IdentityUnitOfWork
+from servicekit.crypto import SecretBox
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a successful login or refresh hands out."""
+
+    access_token: str
+    expires_in: int
+    refresh_token: str
+
+
+@dataclass(frozen=True)
+class OpsChallenge:
+    """An operator's password was right: the TOTP code must follow (R29)."""
+
+    challenge_token: str
+    expires_in: int
+    #: The secret to enrol, at the first login only.
+    totp_enrollment: TotpEnrollment | None = None
+
+
+async def _open_session(
+    uow: IdentityUnitOfWork, keys: KeyRing, settings: Settings, member: Member, roles: list[str]
+) -> Session:
+    first, refresh_token = RefreshToken.open_family(
+        member_id=member.id,
+        roles=roles,
+        ttl_seconds=settings.refresh_token_ttl_seconds,
+        now=uow.now(),
+    )
+    uow.sessions.add(first)
+    access = await keys.access_token(uow.signing_keys, member.claims(roles, first.family_id))
+    return Session(access, settings.access_token_ttl_seconds, refresh_token)
+
+
+async def login(
+    *,
+    uow: IdentityUnitOfWork,
+    passwords: Passwords,
+    throttle: LoginThrottle,
+    challenges: LoginChallenges,
+    keys: KeyRing,
+    secret_box: SecretBox,
+    settings: Settings,
+    login_id: str,
+    password: str,
+    ip: str,
+) -> Session | OpsChallenge:
+    """A session for a member, or a TOTP challenge for an operator.
+
+    Wrong passwords and unknown login IDs are answered alike and counted
+    alike by the throttle; only a correct password learns the account state.
+    """
+    wait = await throttle.locked_for(login_id, ip)
+    if wait:
+        raise LoginLocked(wait)
+    # The password is checked outside any transaction: argon2id takes tens of
+    # milliseconds of CPU, and a pooled connection held meanwhile would make every
+    # other request of the process queue behind the logins (issue 9 profile).
+    async with uow:
+        found = await uow.members.by_login_id(login_id)
+        stored = found.password_hash if found else None
+    ok = await passwords.verify(stored, password)
+    if stored is None or not ok:
+        locked_for = await throttle.failed(login_id, ip)
+        raise LoginLocked(locked_for) if locked_for else InvalidCredentials()
+    await throttle.succeeded(login_id)
+    async with uow:
+        member = await uow.members.by_login_id(login_id)
+        if member is None or member.password_hash != stored:
+            # The password changed (or the account went) between the check and now.
+            raise InvalidCredentials()
+        member.check_may_log_in()
+        if passwords.needs_rehash(member.password_hash):
+            member.change_password_hash(await passwords.hash(password))
+        if member.is_operator:
+            challenge = await _ops_challenge(challenges, secret_box, settings, member)
+            await uow.commit()
+            return challenge
+        session = await _open_session(uow, keys, settings, member, ["member"])
+        await uow.commit()
+        return session
+
+
+async def _ops_challenge(
+    challenges: LoginChallenges, secret_box: SecretBox, settings: Settings, member: Member
+) -> OpsChallenge:
+    """A short-lived challenge an operator completes with a TOTP code (R29).
+    At first login the TOTP secret is created and its provisioning URI returned."""
+    enrollment = member.start_totp_enrollment(issuer=settings.totp_issuer)
+    if enrollment is not None:
+        member.keep_totp_secret(secret_box.seal(enrollment.secret))
+    ttl = settings.login_challenge_ttl_seconds
+    challenge = await challenges.open(member.id, ttl_seconds=ttl)
+    return OpsChallenge(challenge_token=challenge, expires_in=ttl, totp_enrollment=enrollment)
+
+
+async def login_totp(
+    *,
+    uow: IdentityUnitOfWork,
+    challenges: LoginChallenges,
+    keys: KeyRing,
+    secret_box: SecretBox,
+    settings: Settings,
+    challenge: str,
+    code: str,
+) -> Session:
+    """Complete an operator's login with the TOTP code; the ``ops`` role needs both factors."""
+    member_id = await challenges.member_of(challenge)
+    if member_id is None:
+        raise TotpInvalid()
+    async with uow:
+        member = await member_by_id(uow, member_id, lock=True)
+        secret = secret_box.open(member.sealed_totp_secret())
+        if not totp_accepts(secret, code):
+            raise TotpInvalid()
+        if not await challenges.use_code(member.id, code):
+            raise TotpInvalid()
+        await challenges.close(challenge)
+        member.complete_totp_login()
+        session = await _open_session(uow, keys, settings, member, ["ops"])
+        uow.audit(actor=str(member.id), action="ops.login", target=f"member:{member.id}")
+        await uow.commit()
+        return session
+
+
+async def refresh(
+    *, uow: IdentityUnitOfWork, keys: KeyRing, settings: Settings, token: str
+) -> Session:
+    """Rotate a refresh token; a reused one revokes its family (401)."""
+    async with uow:
+        current = await uow.sessions.find(digest(token), lock=True)
+        if current is None:
+            raise SessionInvalid()
+        try:
+            successor, successor_token = current.rotate(now=uow.now())
+        except RefreshTokenReused:
+            # Stolen or replayed: the whole family goes, and stays gone after the 401.
+            await uow.sessions.revoke(
+                member_id=current.member_id, family=current.family_id, now=uow.now()
+            )
+            await uow.commit()
+            raise
+        uow.sessions.add(successor)
+        member = await member_by_id(uow, current.member_id)
+        member.check_session()
+        access = await keys.access_token(
+            uow.signing_keys, member.claims(current.role_list, current.family_id)
+        )
+        await uow.commit()
+        return Session(access, settings.access_token_ttl_seconds, successor_token)
+
+
+async def logout(*, uow: IdentityUnitOfWork, token: str) -> None:
+    """Revoke the session family of ``token`` (unknown tokens are ignored)."""
+    async with uow:
+        found = await uow.sessions.find(digest(token))
+        if found is not None:
+            await uow.sessions.revoke(
+                member_id=found.member_id, family=found.family_id, now=uow.now()
+            )
+            await uow.commit()
+
+
+async def published_keys(*, uow: IdentityUnitOfWork, keys: KeyRing) -> list[dict[str, str]]:
+    """The public keys verifying access tokens (the first call creates the first key)."""
+    async with uow:
+        jwks = await keys.jwks(uow.signing_keys)
+        await uow.commit()
+        return jwks
