@@ -23,8 +23,9 @@ from typing import Any
 from sqlalchemy import text
 
 from bizmall_events import Envelope, LocalizedText, MemberProfile, MemberVerified, OrderPlaced
-from notification.bootstrap import SERVICE, jobs
+from notification.bootstrap import SERVICE
 from notification.config import Settings
+from notification.entrypoints.jobs import jobs
 from notification.entrypoints.subscriptions import subscriptions
 from servicekit.logging import configure_logging
 from servicekit.migrations import upgrade

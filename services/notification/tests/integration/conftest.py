@@ -16,10 +16,11 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from bizmall_events import Envelope, IntegrationEvent, MemberProfile, MemberVerified
-from notification.adapters.tables import Delivery, MemberContact
-from notification.bootstrap import SERVICE, jobs
+from notification.adapters.tables import DeliveryRow, MemberContactRow
+from notification.bootstrap import SERVICE
 from notification.config import Settings
 from notification.entrypoints.app import create_app
+from notification.entrypoints.jobs import jobs
 from notification.entrypoints.subscriptions import subscriptions
 from servicekit.crypto import SecretBox
 from servicekit.migrations import upgrade
@@ -54,16 +55,16 @@ class Notification:
     def seal(self, token: str) -> str:
         return SecretBox(self.settings.event_secret_key).seal(token)
 
-    async def deliveries(self, **where: Any) -> list[Delivery]:
+    async def deliveries(self, **where: Any) -> list[DeliveryRow]:
         async with self.runtime.sessions() as session:
-            query = select(Delivery)
+            query = select(DeliveryRow)
             for name, value in where.items():
-                query = query.where(getattr(Delivery, name) == value)
+                query = query.where(getattr(DeliveryRow, name) == value)
             return list((await session.execute(query)).scalars())
 
-    async def contact(self, member_id: uuid.UUID) -> MemberContact | None:
+    async def contact(self, member_id: uuid.UUID) -> MemberContactRow | None:
         async with self.runtime.sessions() as session:
-            return await session.get(MemberContact, member_id)
+            return await session.get(MemberContactRow, member_id)
 
     async def member(
         self,

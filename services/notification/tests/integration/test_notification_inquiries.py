@@ -93,3 +93,32 @@ async def test_r26_bad_inquiry_is_refused_field_by_field(
     assert answer.status_code == 422
     fields = {error["field"] for error in answer.json()["errors"]}
     assert {"category", "subject"} <= {f.split(".")[-1] for f in fields}
+
+
+async def test_r26_my_page_pages_through_inquiries_and_refuses_a_forged_cursor(
+    notification: Any, token_issuer: Any
+) -> None:
+    n = notification
+    member = token_issuer.member(str(uuid.uuid4()))
+    asked = []
+    for number in range(3):
+        answer = await n.client.post(
+            INQUIRIES,
+            json={"category": "general", "subject": f"質問{number}", "body": "本文"},
+            headers=member,
+        )
+        asked.append(answer.json()["id"])
+    first = (await n.client.get(INQUIRIES, params={"limit": 2}, headers=member)).json()
+    rest = (
+        await n.client.get(
+            INQUIRIES, params={"limit": 2, "cursor": first["next_cursor"]}, headers=member
+        )
+    ).json()
+    assert [i["id"] for i in first["items"] + rest["items"]] == asked[::-1]
+    assert rest["next_cursor"] is None
+    forged = await n.client.get(INQUIRIES, params={"cursor": "2025-04-01|x"}, headers=member)
+    assert forged.status_code == 422 and forged.json()["code"] == "request.invalid_cursor"
+    ops_page = await n.client.get(
+        "/api/v1/ops/notification/deliveries", params={"limit": 1}, headers=token_issuer.ops()
+    )
+    assert ops_page.status_code == 200

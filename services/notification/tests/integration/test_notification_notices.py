@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import text
 
 from gateway.maintenance import MaintenanceBoard
-from notification.service_layer.maintenance import maintenance_key
+from notification.adapters.maintenance_board import maintenance_key
 from servicekit.testing.helpers import eventually
 
 NOTICES = "/api/v1/ops/notification/notices"

@@ -8,6 +8,8 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
+from notification.config import Settings
+
 #: A connection idle longer than this is checked with NOOP before the next message.
 _IDLE_CHECK_SECONDS = 2.0
 
@@ -68,3 +70,15 @@ class SmtpMailer:
                 await client.quit()
             if client.is_connected:
                 client.close()
+
+
+def mailer_for(settings: Settings) -> SmtpMailer:
+    """An SMTP mailer for the configured server."""
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpMailer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        timeout=settings.smtp_timeout_seconds,
+        username=settings.smtp_username,
+        password=password,
+    )

@@ -1,4 +1,5 @@
-"""Rendering emails from the Jinja2 templates in ``notification/templates/<language>/``.
+"""Rendering emails from the Jinja2 templates in ``notification/templates/<language>/``,
+and composing the message a delivery stands for.
 
 Each template file defines a ``subject`` block and a ``body`` block (plain text).
 ``StrictUndefined`` turns a variable the data does not provide into an error
@@ -10,12 +11,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import formatdate
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
 
 from bizmall_events import Language
+from notification.config import Settings
+from notification.domain.delivery import Delivery, PermanentFailure
+from notification.domain.emails import SEALED_TOKEN_KEY, TOKEN_LINK_PATHS, TRACE_KEY
+from servicekit.crypto import SecretBox
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -89,3 +97,60 @@ class EmailRenderer:
         subject = "".join(compiled.blocks["subject"](context)).strip()
         body = "".join(compiled.blocks["body"](context)).strip() + "\n"
         return RenderedEmail(subject=" ".join(subject.split()), body=body)
+
+
+def renderer_for(settings: Settings) -> EmailRenderer:
+    """The email renderer with the values every email shows."""
+    return EmailRenderer(
+        common={
+            "base_url": settings.web_base_url.rstrip("/"),
+            "contact_center_phone": settings.contact_center_phone,
+            "contact_center_hours": {
+                "ja": settings.contact_center_hours_ja,
+                "en": settings.contact_center_hours_en,
+            },
+        }
+    )
+
+
+class MessageComposer:
+    """Turns a delivery into the email to hand to SMTP, opening its sealed token."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._renderer = renderer_for(settings)
+        self._box = SecretBox(settings.event_secret_key)
+        self._base_url = settings.web_base_url.rstrip("/")
+        self._mail_from = settings.mail_from
+
+    def render(self, delivery: Delivery) -> RenderedEmail:
+        """The email of ``delivery``, its sealed token (if any) opened into the link;
+        raises :class:`PermanentFailure` when that cannot work however long one waits."""
+        data = dict(delivery.payload)
+        data.pop(TRACE_KEY, None)
+        sealed = data.pop(SEALED_TOKEN_KEY, None)
+        try:
+            if sealed is not None:
+                token = self._box.open(sealed)
+                path = TOKEN_LINK_PATHS[delivery.template]
+                data["link"] = f"{self._base_url}{path}?token={quote(token, safe='')}"
+            language = "en" if delivery.language == "en" else "ja"
+            return self._renderer.render(delivery.template, language, data)
+        except (ValueError, KeyError, TemplateError) as exc:
+            raise PermanentFailure(
+                f"cannot render {delivery.template}: {type(exc).__name__}"
+            ) from None
+
+    def compose(self, delivery: Delivery) -> EmailMessage:
+        """The full message of ``delivery`` (headers and plain-text body)."""
+        rendered = self.render(delivery)
+        message = EmailMessage()
+        message["From"] = self._mail_from
+        message["To"] = delivery.recipient
+        message["Subject"] = rendered.subject
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        # Derived from the delivery: a copy mailed again after a crash has the same one.
+        message["Message-ID"] = f"<{delivery.id}@notification.bizmall>"
+        message["X-Bizmall-Template"] = delivery.template
+        message["X-Bizmall-Event-ID"] = str(delivery.event_id)
+        message.set_content(rendered.body, charset="utf-8")
+        return message

@@ -20,7 +20,7 @@ def _timestamp(*, nullable: bool = False, default: bool = False) -> Any:
     return Field(default=None, sa_column=column)
 
 
-class MemberContact(SQLModel, table=True):
+class MemberContactRow(SQLModel, table=True):
     """Notification's copy of a member's contact (R16): where and in which language to write.
 
     Fed by identity's member events; an event older than ``aggregate_version`` is ignored.
@@ -37,7 +37,7 @@ class MemberContact(SQLModel, table=True):
     updated_at: datetime = _timestamp(default=True)
 
 
-class Delivery(SQLModel, table=True):
+class DeliveryRow(SQLModel, table=True):
     """One email to send for one event (R27): the record that makes sending effectively once.
 
     ``payload`` is the template's data; a one-time token in it is the sealed text
@@ -69,7 +69,7 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _timestamp(nullable=True)
 
 
-class Notice(SQLModel, table=True):
+class NoticeRow(SQLModel, table=True):
     """A site notice (R1); maintenance notices carry a window and the functions it covers."""
 
     __tablename__ = "notice"
@@ -89,7 +89,7 @@ class Notice(SQLModel, table=True):
     updated_at: datetime = _timestamp(default=True)
 
 
-class Inquiry(SQLModel, table=True):
+class InquiryRow(SQLModel, table=True):
     """A member's inquiry (R26); ``order_id`` binds it to an order (R19)."""
 
     __tablename__ = "inquiry"
@@ -107,7 +107,7 @@ class Inquiry(SQLModel, table=True):
     closed_at: datetime | None = _timestamp(nullable=True)
 
 
-class InquiryAnswer(SQLModel, table=True):
+class InquiryAnswerRow(SQLModel, table=True):
     """One answer of ops to an inquiry; each is emailed and shown in My Page (R26)."""
 
     __tablename__ = "inquiry_answer"

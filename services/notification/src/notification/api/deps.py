@@ -1,32 +1,32 @@
-"""Dependencies and problems shared by the notification routers."""
+"""Dependencies shared by the notification routers.
+
+They are ``async def`` although none awaits anything: FastAPI runs a plain ``def``
+dependency in the thread pool, a hop per dependency on every request.
+"""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from servicekit.problems import Problem
+from notification.adapters.maintenance_board import MaintenanceBoard
+from notification.service_layer.unit_of_work import NotificationUnitOfWork, new_uow
+from servicekit.deps import ClockDep as ClockDep
 from servicekit.runtime import Runtime
 
 
-def _runtime(request: Request) -> Runtime:
+async def _uow(request: Request) -> NotificationUnitOfWork:
     runtime: Runtime = request.app.state.runtime
-    return runtime
+    return new_uow(runtime)
 
 
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+async def _board(request: Request) -> MaintenanceBoard:
+    runtime: Runtime = request.app.state.runtime
+    return MaintenanceBoard(runtime.redis, runtime.settings.redis_namespace)
 
 
-def member_uuid(subject: str) -> uuid.UUID:
-    """The member id of a token's subject (identity issues UUIDs)."""
-    try:
-        return uuid.UUID(subject)
-    except ValueError:
-        raise Problem(
-            403,
-            "auth.not_a_member",
-            ja="会員としてログインしてください。",
-            en="Log in as a member.",
-        ) from None
+#: A new unit of work (not entered: the route opens it where the transaction starts).
+UowDep = Annotated[NotificationUnitOfWork, Depends(_uow)]
+#: Where the gateway reads the maintenance windows (R1).
+BoardDep = Annotated[MaintenanceBoard, Depends(_board)]

@@ -8,9 +8,9 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, Field
 
 from bizmall_events import InquiryCategory
-from notification.adapters.tables import Delivery, Inquiry, InquiryAnswer, Notice
-from notification.domain.notices import NoticeCategory
-from servicekit.clock import system_clock
+from notification.domain.delivery import Delivery
+from notification.domain.inquiries import Answer, Inquiry
+from notification.domain.notices import Notice, NoticeCategory
 
 
 class Title(BaseModel):
@@ -29,7 +29,7 @@ class NoticeCreate(BaseModel):
     category: NoticeCategory
     title: Title
     body: Body
-    publish_at: AwareDatetime = Field(default_factory=system_clock)
+    publish_at: AwareDatetime | None = None
     starts_at: AwareDatetime | None = None
     ends_at: AwareDatetime | None = None
     functions: list[str] = Field(default_factory=list, max_length=10)
@@ -61,21 +61,17 @@ class NoticeOut(BaseModel):
 
     @classmethod
     def of(cls, notice: Notice, now: datetime) -> NoticeOut:
-        running = (
-            notice.starts_at is not None
-            and notice.ends_at is not None
-            and notice.starts_at <= now < notice.ends_at
-        )
+        draft = notice.draft
         return cls(
             id=notice.id,
-            category=notice.category,
-            title=Title(ja=notice.title_ja, en=notice.title_en),
-            body=Body(ja=notice.body_ja, en=notice.body_en),
-            publish_at=notice.publish_at,
-            starts_at=notice.starts_at,
-            ends_at=notice.ends_at,
-            functions=list(notice.functions),
-            in_progress=running,
+            category=draft.category,
+            title=Title(ja=draft.title_ja, en=draft.title_en),
+            body=Body(ja=draft.body_ja, en=draft.body_en),
+            publish_at=draft.publish_at,
+            starts_at=draft.starts_at,
+            ends_at=draft.ends_at,
+            functions=list(draft.functions),
+            in_progress=notice.in_progress(now),
         )
 
 
@@ -118,7 +114,7 @@ class AnswerOut(BaseModel):
     answered_at: datetime
 
     @classmethod
-    def of(cls, answer: InquiryAnswer) -> AnswerOut:
+    def of(cls, answer: Answer) -> AnswerOut:
         return cls(id=answer.id, body=answer.body, answered_at=answer.answered_at)
 
 
@@ -126,7 +122,7 @@ class OpsAnswerOut(AnswerOut):
     answered_by: str
 
     @classmethod
-    def of(cls, answer: InquiryAnswer) -> OpsAnswerOut:
+    def of(cls, answer: Answer) -> OpsAnswerOut:
         return cls(**AnswerOut.of(answer).model_dump(), answered_by=answer.answered_by)
 
 
@@ -142,7 +138,7 @@ class InquiryOut(BaseModel):
     answers: list[AnswerOut]
 
     @classmethod
-    def of(cls, inquiry: Inquiry, answers: list[InquiryAnswer]) -> InquiryOut:
+    def of(cls, inquiry: Inquiry) -> InquiryOut:
         return cls(
             id=inquiry.id,
             category=inquiry.category,
@@ -152,7 +148,7 @@ class InquiryOut(BaseModel):
             status=inquiry.status,
             created_at=inquiry.created_at,
             closed_at=inquiry.closed_at,
-            answers=[AnswerOut.of(a) for a in answers],
+            answers=[AnswerOut.of(a) for a in inquiry.answers],
         )
 
 
@@ -161,10 +157,12 @@ class OpsInquiryOut(InquiryOut):
     answers: list[OpsAnswerOut]  # type: ignore[assignment]
 
     @classmethod
-    def of(cls, inquiry: Inquiry, answers: list[InquiryAnswer]) -> OpsInquiryOut:
-        base = InquiryOut.of(inquiry, []).model_dump(exclude={"answers"})
+    def of(cls, inquiry: Inquiry) -> OpsInquiryOut:
+        base = InquiryOut.of(inquiry).model_dump(exclude={"answers"})
         return cls(
-            **base, member_id=inquiry.member_id, answers=[OpsAnswerOut.of(a) for a in answers]
+            **base,
+            member_id=inquiry.member_id,
+            answers=[OpsAnswerOut.of(a) for a in inquiry.answers],
         )
 
 
@@ -200,8 +198,8 @@ class DeliveryOut(BaseModel):
     sent_at: datetime | None
 
     @classmethod
-    def of(cls, row: Delivery) -> DeliveryOut:
-        return cls.model_validate(row, from_attributes=True)
+    def of(cls, delivery: Delivery) -> DeliveryOut:
+        return cls.model_validate(delivery, from_attributes=True)
 
 
 class DeliveryList(BaseModel):

@@ -26,6 +26,10 @@ TEMPLATES: Final = (
 #: Payload key of a sealed one-time token; opened only when the email is rendered.
 SEALED_TOKEN_KEY: Final = "sealed_token"
 
+#: Payload key keeping the trace the delivery was recorded in (tracing on only), so the
+#: SMTP send joins that trace; removed before rendering.
+TRACE_KEY: Final = "_traceparent"
+
 #: Web-client path of the page that takes each template's one-time token.
 TOKEN_LINK_PATHS: Final = {
     "verification": "/verify-email",

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
+
+from bizmall_events import InquiryAnswered
+from servicekit.aggregate import Aggregate
+from servicekit.errors import Conflict, NotFound
 
 InquiryStatus = Literal["open", "answered", "closed"]
 
 
-class InquiryClosed(Exception):
+class InquiryNotFound(NotFound):
+    """No such inquiry (or not the caller's: the same answer, R15's rule)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "inquiry.not_found", ja="お問い合わせが見つかりません。", en="No such inquiry."
+        )
+
+
+class InquiryClosed(Conflict):
     """A closed inquiry takes no more answers and cannot be closed again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "inquiry.closed",
+            ja="このお問い合わせは終了しています。",
+            en="This inquiry is closed.",
+        )
 
 
 def status_after_answer(status: str) -> InquiryStatus:
@@ -23,3 +46,81 @@ def status_after_close(status: str) -> InquiryStatus:
     if status == "closed":
         raise InquiryClosed
     return "closed"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer of ops; emailed to the member and shown in My Page (R26)."""
+
+    id: uuid.UUID
+    body: str
+    answered_by: str
+    answered_at: datetime
+
+
+@dataclass
+class Inquiry(Aggregate):
+    """A member's inquiry with its answers; ``order_id`` binds it to an order (R19)."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    category: str
+    subject: str
+    body: str
+    order_id: uuid.UUID | None
+    status: str
+    version: int
+    created_at: datetime
+    closed_at: datetime | None = None
+    answers: list[Answer] = field(default_factory=list)
+
+    @classmethod
+    def submit(
+        cls,
+        *,
+        member_id: uuid.UUID,
+        category: str,
+        subject: str,
+        body: str,
+        order_id: uuid.UUID | None,
+        at: datetime,
+    ) -> Inquiry:
+        """A member's new inquiry (open)."""
+        return cls(
+            id=uuid.uuid4(),
+            member_id=member_id,
+            category=category,
+            subject=subject,
+            body=body,
+            order_id=order_id,
+            status="open",
+            version=1,
+            created_at=at,
+        )
+
+    def belongs_to(self, member_id: uuid.UUID) -> bool:
+        """Whether ``member_id`` asked it (members only ever see their own)."""
+        return self.member_id == member_id
+
+    def answer(self, *, body: str, actor: str, at: datetime) -> Answer:
+        """Ops answer (R26); records ``InquiryAnswered`` (the member is emailed)."""
+        self.status = status_after_answer(self.status)
+        self.version += 1
+        answer = Answer(id=uuid.uuid4(), body=body, answered_by=actor, answered_at=at)
+        self.answers.append(answer)
+        self.record(
+            InquiryAnswered(
+                inquiry_id=self.id,
+                member_id=self.member_id,
+                category=self.category,
+                order_id=self.order_id,
+                aggregate_version=self.version,
+            )
+        )
+        return answer
+
+    def close(self, *, at: datetime) -> None:
+        """Ops close it; closing twice is refused."""
+        self.status = status_after_close(self.status)
+        self.version += 1
+        self.closed_at = at

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+from servicekit.aggregate import Aggregate
+from servicekit.errors import Conflict, Invalid, NotFound
 
 NoticeCategory = Literal["maintenance", "emergency_maintenance", "information"]
 MAINTENANCE_CATEGORIES = frozenset({"maintenance", "emergency_maintenance"})
@@ -13,12 +17,31 @@ MAINTENANCE_CATEGORIES = frozenset({"maintenance", "emergency_maintenance"})
 FUNCTIONS = frozenset({"identity", "catalog", "ordering", "billing", "notification"})
 
 
-class NoticeRuleError(ValueError):
+class NoticeRuleError(Invalid):
     """A notice breaks a rule; ``code`` is the stable problem code, ``field`` the culprit."""
 
     def __init__(self, code: str, field: str, en: str, ja: str) -> None:
-        super().__init__(en)
-        self.code, self.field, self.en, self.ja = code, field, en, ja
+        error = {"field": field, "code": code, "ja": ja, "en": en}
+        super().__init__(code, ja=ja, en=en, errors=[error])
+        self.field = field
+
+
+class NoticeNotFound(NotFound):
+    """No notice with that id."""
+
+    def __init__(self) -> None:
+        super().__init__("notice.not_found", ja="お知らせが見つかりません。", en="No such notice.")
+
+
+class NoticeWithdrawn(Conflict):
+    """A withdrawn notice cannot be edited or withdrawn again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "notice.withdrawn",
+            ja="取り下げ済みのお知らせは変更できません。",
+            en="A withdrawn notice cannot be changed.",
+        )
 
 
 @dataclass(frozen=True)
@@ -98,3 +121,82 @@ def display_order(window: NoticeWindow) -> tuple[int, float]:
     if window.category == "maintenance":
         return (1, window.starts_at.timestamp() if window.starts_at else 0.0)
     return (2, -window.publish_at.timestamp())
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """Every field of a notice as ops set it."""
+
+    category: str
+    title_ja: str
+    title_en: str
+    body_ja: str
+    body_en: str
+    publish_at: datetime
+    starts_at: datetime | None
+    ends_at: datetime | None
+    functions: tuple[str, ...]
+
+    def window(self) -> NoticeWindow:
+        return NoticeWindow(
+            category=self.category,
+            publish_at=self.publish_at,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            functions=self.functions,
+        )
+
+
+@dataclass
+class Notice(Aggregate):
+    """A site notice (R1); a maintenance notice holds the window the gateway enforces."""
+
+    id: uuid.UUID
+    draft: NoticeDraft
+    created_at: datetime
+    updated_at: datetime
+    withdrawn_at: datetime | None = None
+
+    @classmethod
+    def post(cls, draft: NoticeDraft, *, at: datetime) -> Notice:
+        """A new notice; raises :class:`NoticeRuleError` when it is incoherent."""
+        check_notice(draft.window())
+        return cls(id=uuid.uuid4(), draft=_stored(draft), created_at=at, updated_at=at)
+
+    @property
+    def window(self) -> NoticeWindow:
+        return self.draft.window()
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    def _live(self) -> None:
+        if self.withdrawn:
+            raise NoticeWithdrawn
+
+    def edit(self, changes: dict[str, Any], *, at: datetime) -> None:
+        """Apply ``changes`` (draft field → value) to a live notice, checked as a whole."""
+        self._live()
+        draft = replace(self.draft, **changes)
+        check_notice(draft.window())
+        self.draft = _stored(draft)
+        self.updated_at = at
+
+    def withdraw(self, *, at: datetime) -> None:
+        """Take it off the site; its maintenance window (if any) ends at once."""
+        self._live()
+        self.withdrawn_at = self.updated_at = at
+
+    def is_shown(self, now: datetime) -> bool:
+        """Whether the public sees it now."""
+        return is_shown(self.window, withdrawn=self.withdrawn, now=now)
+
+    def in_progress(self, now: datetime) -> bool:
+        """Maintenance: whether its window is running at ``now`` (by the service clock)."""
+        starts_at, ends_at = self.draft.starts_at, self.draft.ends_at
+        return starts_at is not None and ends_at is not None and starts_at <= now < ends_at
+
+
+def _stored(draft: NoticeDraft) -> NoticeDraft:
+    return replace(draft, functions=tuple(sorted(set(draft.functions))))

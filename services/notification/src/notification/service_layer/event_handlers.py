@@ -30,18 +30,56 @@ from bizmall_events import (
     RegistrationAttemptedExisting,
     WithdrawalDecided,
 )
+from notification.domain.contacts import MemberContact
 from notification.domain.emails import SEALED_TOKEN_KEY, inquiry_form_path
-from notification.service_layer.contacts import contact_of, save_contact
 from notification.service_layer.deliveries import record_delivery
-from servicekit.uow import UnitOfWork
+from notification.service_layer.unit_of_work import NotificationUnitOfWork
+from servicekit.consumer import RetryLater
+
+
+async def _contact_of(uow: NotificationUnitOfWork, member_id: Any) -> MemberContact:
+    """The member's contact; ``RetryLater`` while identity's events have not brought it yet
+    (the email waits for it instead of being dropped)."""
+    contact = await uow.contacts.get(member_id)
+    if contact is None:
+        raise RetryLater(f"no contact copy of member {member_id} yet")
+    return contact
+
+
+async def _save_contact(
+    uow: NotificationUnitOfWork,
+    *,
+    member_id: Any,
+    email: str,
+    language: str,
+    name: str,
+    status: str,
+    version: int,
+) -> None:
+    """Keep the copy at ``version`` unless it is already as new (a late event is dropped)."""
+    await uow.contacts.save_if_newer(
+        MemberContact(
+            member_id=member_id,
+            email=email,
+            language=language,
+            name=name,
+            status=status,
+            version=version,
+            updated_at=uow.now(),
+        )
+    )
 
 
 async def _email_member(
-    uow: UnitOfWork, envelope: Envelope, template: str, member_id: Any, data: dict[str, Any]
+    uow: NotificationUnitOfWork,
+    envelope: Envelope,
+    template: str,
+    member_id: Any,
+    data: dict[str, Any],
 ) -> None:
-    contact = await contact_of(uow.session, member_id)
+    contact = await _contact_of(uow, member_id)
     await record_delivery(
-        uow.session,
+        uow=uow,
         event_id=envelope.id,
         event_type=envelope.type,
         template=template,
@@ -56,12 +94,12 @@ async def _email_member(
 
 
 async def on_member_registered(
-    event: MemberRegistered, *, uow: UnitOfWork, envelope: Envelope
+    event: MemberRegistered, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Start the member's copy and send the verification link (R6). A re-sent link comes
     as the same version with a new token: the copy stays, the email still goes."""
-    await save_contact(
-        uow.session,
+    await _save_contact(
+        uow,
         member_id=event.member_id,
         email=event.contact_email,
         language=event.language,
@@ -70,7 +108,7 @@ async def on_member_registered(
         version=event.aggregate_version,
     )
     await record_delivery(
-        uow.session,
+        uow=uow,
         event_id=envelope.id,
         event_type=envelope.type,
         template="verification",
@@ -86,12 +124,12 @@ async def on_member_registered(
 
 
 async def on_member_changed(
-    event: MemberVerified | MemberProfileChanged, *, uow: UnitOfWork, envelope: Envelope
+    event: MemberVerified | MemberProfileChanged, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Keep the copy current (R9: a confirmed new contact email is used from now on)."""
     profile = event.profile
-    await save_contact(
-        uow.session,
+    await _save_contact(
+        uow,
         member_id=event.member_id,
         email=profile.contact_email,
         language=profile.language,
@@ -102,12 +140,12 @@ async def on_member_changed(
 
 
 async def on_email_change_requested(
-    event: MemberEmailChangeRequested, *, uow: UnitOfWork, envelope: Envelope
+    event: MemberEmailChangeRequested, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the confirmation link to the NEW address (R9) in the member's language."""
-    contact = await contact_of(uow.session, event.member_id)
+    contact = await _contact_of(uow, event.member_id)
     await record_delivery(
-        uow.session,
+        uow=uow,
         event_id=envelope.id,
         event_type=envelope.type,
         template="email_change_confirmation",
@@ -124,7 +162,7 @@ async def on_email_change_requested(
 
 
 async def on_password_reset_requested(
-    event: PasswordResetRequested, *, uow: UnitOfWork, envelope: Envelope
+    event: PasswordResetRequested, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the one-time reset link (R10) to the member's contact email."""
     await _email_member(
@@ -140,7 +178,7 @@ async def on_password_reset_requested(
 
 
 async def on_registration_attempted_existing(
-    event: RegistrationAttemptedExisting, *, uow: UnitOfWork, envelope: Envelope
+    event: RegistrationAttemptedExisting, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Tell the member someone tried to register with their address (the sign-up
     answer never reveals it)."""
@@ -154,7 +192,7 @@ async def on_registration_attempted_existing(
 
 
 async def on_document_reviewed(
-    event: DocumentReviewed, *, uow: UnitOfWork, envelope: Envelope
+    event: DocumentReviewed, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the document review result (R12); a rejection says why and how to resubmit."""
     await _email_member(
@@ -167,7 +205,7 @@ async def on_document_reviewed(
 
 
 async def on_withdrawal_decided(
-    event: WithdrawalDecided, *, uow: UnitOfWork, envelope: Envelope
+    event: WithdrawalDecided, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the withdrawal result (R11), naming what blocks a refused request."""
     await _email_member(
@@ -197,7 +235,9 @@ def _order_data(event: OrderPlaced | OrderAccepted | OrderOnHold | OrderRejected
     }
 
 
-async def on_order_placed(event: OrderPlaced, *, uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_order_placed(
+    event: OrderPlaced, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
     """Send the order confirmation (R16) with the order-bound inquiry link (R19)."""
     await _email_member(
         uow,
@@ -215,25 +255,31 @@ async def on_order_placed(event: OrderPlaced, *, uow: UnitOfWork, envelope: Enve
     )
 
 
-async def on_order_accepted(event: OrderAccepted, *, uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_order_accepted(
+    event: OrderAccepted, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
     """Tell the member ops accepted the order."""
     await _email_member(uow, envelope, "order_accepted", event.member_id, _order_data(event))
 
 
-async def on_order_on_hold(event: OrderOnHold, *, uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_order_on_hold(
+    event: OrderOnHold, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
     """Tell the member the order waits for them, and why (R17)."""
     data = {**_order_data(event), "reason": event.reason}
     await _email_member(uow, envelope, "order_on_hold", event.member_id, data)
 
 
-async def on_order_rejected(event: OrderRejected, *, uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_order_rejected(
+    event: OrderRejected, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
     """Tell the member the order was rejected, and why (R12, R17)."""
     data = {**_order_data(event), "reason": event.reason}
     await _email_member(uow, envelope, "order_rejected", event.member_id, data)
 
 
 async def on_activation_notice_due(
-    event: ActivationNoticeDue, *, uow: UnitOfWork, envelope: Envelope
+    event: ActivationNoticeDue, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the activation notice (開通のお知らせ, R18) — on this event only."""
     await _email_member(
@@ -269,7 +315,9 @@ def _invoice_data(event: InvoiceIssued | InvoiceOverdue) -> dict[str, Any]:
     }
 
 
-async def on_invoice_issued(event: InvoiceIssued, *, uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_invoice_issued(
+    event: InvoiceIssued, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
     """Tell the member an invoice was issued (R23), or a corrected one (R24)."""
     data = {
         **_invoice_data(event),
@@ -279,14 +327,16 @@ async def on_invoice_issued(event: InvoiceIssued, *, uow: UnitOfWork, envelope: 
     await _email_member(uow, envelope, "invoice_issued", event.member_id, data)
 
 
-async def on_invoice_overdue(event: InvoiceOverdue, *, uow: UnitOfWork, envelope: Envelope) -> None:
+async def on_invoice_overdue(
+    event: InvoiceOverdue, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
     """Remind the member of an unpaid invoice past its due date (R24)."""
     data = {**_invoice_data(event), "amount_due": event.amount_due}
     await _email_member(uow, envelope, "invoice_overdue", event.member_id, data)
 
 
 async def on_account_transfer_decided(
-    event: AccountTransferDecided, *, uow: UnitOfWork, envelope: Envelope
+    event: AccountTransferDecided, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Tell the member the outcome of the account-transfer application (R21)."""
     await _email_member(

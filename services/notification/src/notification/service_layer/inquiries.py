@@ -3,42 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-import sqlalchemy as sa
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
-
-from bizmall_events import InquiryAnswered
-from notification.adapters.tables import Inquiry, InquiryAnswer, MemberContact
-from notification.domain.inquiries import status_after_answer, status_after_close
+from bizmall_events import Envelope, InquiryAnswered
+from notification.domain.inquiries import Inquiry, InquiryNotFound
 from notification.service_layer.deliveries import record_delivery
-from servicekit.clock import system_clock
-from servicekit.uow import UnitOfWork
-
-
-class InquiryNotFound(LookupError):
-    """No such inquiry (or not the caller's: the same answer, R15's rule)."""
-
-
-@dataclass(frozen=True)
-class InquiryWithAnswers:
-    inquiry: Inquiry
-    answers: list[InquiryAnswer]
-
-
-@dataclass(frozen=True)
-class InquiryPage:
-    items: list[InquiryWithAnswers]
-    next_cursor: str | None
+from notification.service_layer.unit_of_work import NotificationUnitOfWork
+from servicekit.pagination import Page
 
 
 async def submit_inquiry(
-    uow: UnitOfWork,
     *,
+    uow: NotificationUnitOfWork,
     member_id: uuid.UUID,
     category: str,
     subject: str,
@@ -46,115 +21,69 @@ async def submit_inquiry(
     order_id: uuid.UUID | None,
 ) -> Inquiry:
     """Store a member's inquiry (open)."""
-    inquiry = Inquiry(
-        id=uuid.uuid4(),
+    inquiry = Inquiry.submit(
         member_id=member_id,
         category=category,
         subject=subject,
         body=body,
         order_id=order_id,
-        status="open",
-        aggregate_version=1,
-        created_at=system_clock(),
+        at=uow.now(),
     )
-    uow.session.add(inquiry)
+    uow.inquiries.add(inquiry)
     await uow.commit()
     return inquiry
 
 
-async def _answers_of(
-    session: AsyncSession, inquiry_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[InquiryAnswer]]:
-    grouped: dict[uuid.UUID, list[InquiryAnswer]] = {i: [] for i in inquiry_ids}
-    if not inquiry_ids:
-        return grouped
-    rows = await session.execute(
-        select(InquiryAnswer)
-        .where(col(InquiryAnswer.inquiry_id).in_(inquiry_ids))
-        .order_by(col(InquiryAnswer.answered_at))
-    )
-    for answer in rows.scalars():
-        grouped[answer.inquiry_id].append(answer)
-    return grouped
-
-
-def _parse_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    at_text, _, id_text = cursor.partition("|")
-    return datetime.fromisoformat(at_text), uuid.UUID(id_text)
-
-
 async def list_inquiries(
-    session: AsyncSession,
     *,
+    uow: NotificationUnitOfWork,
     member_id: uuid.UUID | None,
     status: str | None,
     limit: int,
     cursor: str | None,
-) -> InquiryPage:
-    """A page of inquiries with their answers, newest first (``member_id``: only theirs).
-    Raises ``ValueError`` for a malformed cursor."""
-    query = select(Inquiry).order_by(col(Inquiry.created_at).desc(), col(Inquiry.id).desc())
-    if member_id is not None:
-        query = query.where(col(Inquiry.member_id) == member_id)
-    if status is not None:
-        query = query.where(col(Inquiry.status) == status)
-    if cursor:
-        at, last_id = _parse_cursor(cursor)
-        query = query.where(
-            sa.tuple_(col(Inquiry.created_at), col(Inquiry.id)) < sa.tuple_(at, last_id)
-        )
-    rows = list((await session.execute(query.limit(limit + 1))).scalars())
-    more, rows = len(rows) > limit, rows[:limit]
-    answers = await _answers_of(session, [row.id for row in rows])
-    next_cursor = f"{rows[-1].created_at.isoformat()}|{rows[-1].id}" if more and rows else None
-    return InquiryPage(
-        items=[InquiryWithAnswers(row, answers[row.id]) for row in rows], next_cursor=next_cursor
-    )
+) -> Page[Inquiry]:
+    """A page of inquiries with their answers, newest first (``member_id``: only theirs)."""
+    return await uow.inquiries.page(member_id=member_id, status=status, limit=limit, cursor=cursor)
 
 
 async def get_inquiry(
-    session: AsyncSession, *, inquiry_id: uuid.UUID, member_id: uuid.UUID | None
-) -> InquiryWithAnswers:
-    """One inquiry with its answers; another member's is not found."""
-    inquiry = await session.get(Inquiry, inquiry_id)
-    if inquiry is None or (member_id is not None and inquiry.member_id != member_id):
+    *, uow: NotificationUnitOfWork, inquiry_id: uuid.UUID, member_id: uuid.UUID | None
+) -> Inquiry:
+    """One inquiry with its answers; another member's is not found (404, never 403)."""
+    inquiry = await uow.inquiries.get(inquiry_id)
+    if inquiry is None or (member_id is not None and not inquiry.belongs_to(member_id)):
         raise InquiryNotFound
-    answers = await _answers_of(session, [inquiry.id])
-    return InquiryWithAnswers(inquiry, answers[inquiry.id])
+    return inquiry
+
+
+async def _locked(uow: NotificationUnitOfWork, inquiry_id: uuid.UUID) -> Inquiry:
+    inquiry = await uow.inquiries.get(inquiry_id, for_update=True)
+    if inquiry is None:
+        raise InquiryNotFound
+    return inquiry
+
+
+def _answered_envelope(uow: NotificationUnitOfWork, inquiry: Inquiry) -> Envelope:
+    """The envelope the answer's event leaves in (the email is recorded for that event)."""
+    return next(
+        envelope
+        for envelope in uow.collect_events()
+        if envelope.type == InquiryAnswered.TYPE and envelope.data["inquiry_id"] == str(inquiry.id)
+    )
 
 
 async def answer_inquiry(
-    uow: UnitOfWork, *, inquiry_id: uuid.UUID, body: str, actor: str
-) -> InquiryWithAnswers:
+    *, uow: NotificationUnitOfWork, inquiry_id: uuid.UUID, body: str, actor: str
+) -> Inquiry:
     """Ops answer (R26): stored, audited, published and emailed to the member — all in one
     transaction, so the email is recorded exactly when the answer is."""
-    session = uow.session
-    inquiry = await session.get(Inquiry, inquiry_id, with_for_update=True)
-    if inquiry is None:
-        raise InquiryNotFound
-    inquiry.status = status_after_answer(inquiry.status)
-    inquiry.aggregate_version += 1
-    answer = InquiryAnswer(
-        id=uuid.uuid4(),
-        inquiry_id=inquiry.id,
-        body=body,
-        answered_by=actor,
-        answered_at=system_clock(),
-    )
-    session.add(answer)
-    envelope = uow.publish(
-        InquiryAnswered(
-            inquiry_id=inquiry.id,
-            member_id=inquiry.member_id,
-            category=inquiry.category,
-            order_id=inquiry.order_id,
-            aggregate_version=inquiry.aggregate_version,
-        )
-    )
+    inquiry = await _locked(uow, inquiry_id)
+    answer = inquiry.answer(body=body, actor=actor, at=uow.now())
+    envelope = _answered_envelope(uow, inquiry)
     # Without the member's copy yet, the sender looks the address up when it sends.
-    contact = await session.get(MemberContact, inquiry.member_id)
+    contact = await uow.contacts.get(inquiry.member_id)
     await record_delivery(
-        session,
+        uow=uow,
         event_id=envelope.id,
         event_type=envelope.type,
         template="inquiry_answer",
@@ -172,18 +101,15 @@ async def answer_inquiry(
         actor=actor, action="inquiry.answered", target=str(inquiry.id), answer_id=str(answer.id)
     )
     await uow.commit()
-    answers = await _answers_of(session, [inquiry.id])
-    return InquiryWithAnswers(inquiry, answers[inquiry.id])
+    return inquiry
 
 
-async def close_inquiry(uow: UnitOfWork, *, inquiry_id: uuid.UUID, actor: str) -> Inquiry:
-    """Ops close an inquiry; audited."""
-    inquiry = await uow.session.get(Inquiry, inquiry_id, with_for_update=True)
-    if inquiry is None:
-        raise InquiryNotFound
-    inquiry.status = status_after_close(inquiry.status)
-    inquiry.aggregate_version += 1
-    inquiry.closed_at = system_clock()
+async def close_inquiry(
+    *, uow: NotificationUnitOfWork, inquiry_id: uuid.UUID, actor: str
+) -> Inquiry:
+    """Ops close an inquiry; audited (R29)."""
+    inquiry = await _locked(uow, inquiry_id)
+    inquiry.close(at=uow.now())
     uow.audit(actor=actor, action="inquiry.closed", target=str(inquiry.id))
     await uow.commit()
     return inquiry

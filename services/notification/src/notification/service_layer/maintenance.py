@@ -1,76 +1,57 @@
-"""Publishing the maintenance windows to Redis for the gateway (R1).
+"""Publishing the maintenance windows for the gateway (R1).
 
-The contract is the gateway's (``gateway.maintenance``): key
-``<namespace>:maintenance:active`` holding a JSON list of
-``{notice_id, functions, starts_at, ends_at, message_ja, message_en}``. Every
-window not yet over is written, upcoming ones included: the gateway compares
-``starts_at``/``ends_at`` with its clock, so a window starts and ends on time
-even between two refreshes. The key has no expiry: if notification is down,
-the windows already announced must still hold.
+Every window not yet over is written, upcoming ones included: the gateway compares
+``starts_at``/``ends_at`` with its clock, so a window starts and ends on time even
+between two refreshes. "Not yet over" is judged by the service clock.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-import orjson
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
-
-from notification.adapters.tables import Notice
-from notification.domain.notices import MAINTENANCE_CATEGORIES
-from servicekit.clock import system_clock
+from notification.domain.notices import Notice
+from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from servicekit.logging import get_logger
-from servicekit.redis import key
-from servicekit.runtime import Runtime
 
 _log = get_logger("notification.maintenance")
 
 
-def maintenance_key(namespace: str) -> str:
-    """The Redis key the gateway reads the windows from."""
-    return key(namespace, "maintenance", "active")
+class Board(Protocol):
+    """Where the gateway reads the windows (``adapters.maintenance_board``)."""
+
+    async def write(self, windows: list[dict[str, Any]]) -> None: ...
 
 
-async def open_windows(session: AsyncSession, now: datetime) -> list[dict[str, Any]]:
+def gateway_window(notice: Notice) -> dict[str, Any]:
+    """One window in the gateway's contract: what it holds, when, and what it says."""
+    draft = notice.draft
+    return {
+        "notice_id": str(notice.id),
+        "functions": sorted(draft.functions),
+        "starts_at": draft.starts_at.isoformat() if draft.starts_at else None,
+        "ends_at": draft.ends_at.isoformat() if draft.ends_at else None,
+        "message_ja": f"{draft.title_ja}：{draft.body_ja}",
+        "message_en": f"{draft.title_en}: {draft.body_en}",
+    }
+
+
+async def open_windows(*, uow: NotificationUnitOfWork) -> list[dict[str, Any]]:
     """Every maintenance window of a live notice that has not ended, soonest first."""
-    rows = (
-        await session.execute(
-            select(Notice)
-            .where(col(Notice.category).in_(MAINTENANCE_CATEGORIES))
-            .where(col(Notice.withdrawn_at).is_(None))
-            .where(col(Notice.ends_at) > now)
-            .order_by(col(Notice.starts_at))
-        )
-    ).scalars()
-    return [
-        {
-            "notice_id": str(row.id),
-            "functions": sorted(row.functions),
-            "starts_at": row.starts_at.isoformat() if row.starts_at else None,
-            "ends_at": row.ends_at.isoformat() if row.ends_at else None,
-            "message_ja": f"{row.title_ja}：{row.body_ja}",
-            "message_en": f"{row.title_en}: {row.body_en}",
-        }
-        for row in rows
-    ]
+    notices = await uow.notices.maintenance_not_over(uow.now())
+    return [gateway_window(notice) for notice in notices]
 
 
-async def publish_maintenance(runtime: Runtime) -> list[dict[str, Any]]:
-    """Rewrite the gateway's key from the notices; returns the windows written."""
-    async with runtime.sessions() as session:
-        windows = await open_windows(session, system_clock())
-    await runtime.redis.set(
-        maintenance_key(runtime.settings.redis_namespace), orjson.dumps(windows)
-    )
+async def publish_maintenance(*, uow: NotificationUnitOfWork, board: Board) -> list[dict[str, Any]]:
+    """Rewrite the gateway's windows from the notices; returns the windows written."""
+    async with uow:
+        windows = await open_windows(uow=uow)
+    await board.write(windows)
     return windows
 
 
-async def publish_maintenance_soon(runtime: Runtime) -> None:
+async def publish_maintenance_soon(*, uow: NotificationUnitOfWork, board: Board) -> None:
     """Publish after a notice changed; on a Redis error the periodic job catches up."""
     try:
-        await publish_maintenance(runtime)
+        await publish_maintenance(uow=uow, board=board)
     except Exception as exc:
         _log.warning("maintenance windows not published; the next refresh will", error=str(exc))
