@@ -125,15 +125,28 @@ class ContractActivated(_ContractEvent):
     terms: ContractTerms
 
 
+#: Who ended a contract: the member on the site (R20), or ops for a cancellation taken
+#: by the contact center (R32).
+CancelledBy = Literal["member", "ops"]
+
+
 class ContractCancelled(_ContractEvent):
-    """A member cancelled a contract mid-term on the site (R20). ordering →
-    billing (bills the end month by days used and puts the fee on the final
-    invoice, outside consumption tax), notification."""
+    """A contract was cancelled mid-term: by the member on the site (R20), or by ops
+    for a cancellation taken by the contact center, whatever the service (R32).
+    ordering → billing (bills the end month by days used and puts the fee on the
+    final invoice, outside consumption tax), notification (emails the member the
+    end date and the fee).
+
+    ``cancelled_by`` and ``reason`` (what ops entered) came later: their defaults
+    read an older event as the member's own cancellation."""
 
     TYPE: ClassVar[str] = "ordering.contract.cancelled"
 
     end_date: date
     early_termination_fee: Yen
+    cancelled_by: CancelledBy = "member"
+    #: Why ops ended the contract (R32); None for a member's cancellation on the site.
+    reason: str | None = None
 
 
 class ActivationNoticeDue(AggregateEvent):

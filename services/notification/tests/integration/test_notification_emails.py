@@ -14,6 +14,7 @@ from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
     BlockingItem,
+    ContractCancelled,
     DocumentReviewed,
     IntegrationEvent,
     InvoiceIssued,
@@ -85,6 +86,21 @@ def placed(member_id: uuid.UUID, order_id: uuid.UUID | None = None) -> OrderPlac
     )
 
 
+def cancelled(member_id: uuid.UUID, **overrides: Any) -> ContractCancelled:
+    fields = order_fields(member_id, uuid.uuid4())
+    del fields["plan_version_id"], fields["planned_start_date"]
+    values: dict[str, Any] = {
+        **fields,
+        "contract_id": uuid.uuid4(),
+        "aggregate_version": 2,
+        "end_date": date(2025, 9, 30),
+        "early_termination_fee": 5000,
+        "cancelled_by": "ops",
+        "reason": "お電話で解約のお申し出",
+    }
+    return ContractCancelled(**(values | overrides))
+
+
 def member_events(n: Notification, member_id: uuid.UUID) -> dict[str, IntegrationEvent]:
     """One event per member email (template → event), besides verification and email change."""
     order_id = uuid.uuid4()
@@ -125,6 +141,7 @@ def member_events(n: Notification, member_id: uuid.UUID) -> dict[str, Integratio
             timing=OnActivation(),
             aggregate_version=5,
         ),
+        "contract_cancelled": cancelled(member_id),
         "invoice_issued": InvoiceIssued(
             **invoice_fields(member_id), issue_date=date(2025, 4, 15), aggregate_version=1
         ),
@@ -198,6 +215,33 @@ async def test_r19_order_confirmation_links_the_order_bound_inquiry_form(
     assert "クラウドPBX" in mail["Subject"]
     assert f"http://localhost:8000/inquiries/new?order_id={order_id}" in body
     assert "12,000円" in body
+
+
+async def test_r32_a_contract_ended_by_ops_emails_the_member_end_date_and_fee_once(
+    notification: Notification, smtp_sink: SmtpSink
+) -> None:
+    member_id = await notification.member(email="iot@example.jp")
+    event = cancelled(member_id, service_name=LocalizedText(ja="IoT SIM", en="IoT SIM"))
+    envelope = await notification.publish(event)
+    await notification.runtime.bus.publish(envelope)  # the broker redelivers it
+    mail = await smtp_sink.wait_for(of_event(envelope.id))
+    body = mail.get_content()
+    assert (mail["To"], mail["X-Bizmall-Template"]) == ("iot@example.jp", "contract_cancelled")
+    assert "ご解約の受付（IoT SIM）" in mail["Subject"]
+    assert "解約日（ご利用最終日）：2025年9月30日" in body
+    assert "解約金：5,000円（不課税）" in body
+    assert "コンタクトセンターへのお申し出により" in body
+    assert "お電話で解約のお申し出" not in body  # ops's reason stays in the back office
+    # The member's own cancellation on the site sends the same email, without the fee.
+    own = await notification.publish(
+        cancelled(member_id, cancelled_by="member", reason=None, early_termination_fee=0)
+    )
+    own_mail = await smtp_sink.wait_for(of_event(own.id))
+    assert "解約金：なし" in own_mail.get_content()
+    assert "コンタクトセンターへのお申し出" not in own_mail.get_content()
+    assert len(mails_of(smtp_sink, envelope.id)) == 1
+    await eventually(lambda: _state_is(notification, envelope.id, "sent"))
+    assert len(await notification.deliveries(event_id=envelope.id)) == 1
 
 
 async def test_r6_verification_link_holds_the_token_which_never_reaches_the_database(

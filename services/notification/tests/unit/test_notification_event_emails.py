@@ -13,6 +13,7 @@ import pytest
 from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
+    ContractCancelled,
     DocumentReviewed,
     Envelope,
     IntegrationEvent,
@@ -115,6 +116,22 @@ def _placed() -> OrderPlaced:
     )
 
 
+def _cancelled(**overrides: Any) -> ContractCancelled:
+    fields = _order_fields()
+    for name in ("plan_version_id", "planned_start_date"):
+        del fields[name]
+    values: dict[str, Any] = {
+        **fields,
+        "contract_id": uuid.uuid4(),
+        "aggregate_version": 2,
+        "end_date": date(2025, 9, 30),
+        "early_termination_fee": 5000,
+        "cancelled_by": "ops",
+        "reason": "お電話で解約のお申し出",
+    }
+    return ContractCancelled(**(values | overrides))
+
+
 def _invoice_fields() -> dict[str, Any]:
     return {
         "invoice_id": uuid.uuid4(),
@@ -161,6 +178,7 @@ def _event(template: str) -> IntegrationEvent:
         "order_on_hold": lambda: OrderOnHold(**_order_fields(), reason="書類不足"),
         "order_rejected": lambda: OrderRejected(**_order_fields(), reason="対象外"),
         "activation_notice": lambda: _activation({"kind": "on_activation"}),
+        "contract_cancelled": _cancelled,
         "invoice_issued": lambda: InvoiceIssued(
             **_invoice_fields(), issue_date=date(2025, 4, 15), corrects_invoice_id=None
         ),
@@ -186,6 +204,7 @@ MEMBER_EMAILS = [
     "order_on_hold",
     "order_rejected",
     "activation_notice",
+    "contract_cancelled",
     "invoice_issued",
     "invoice_overdue",
     "account_transfer_decided",
@@ -287,3 +306,39 @@ async def test_r18_the_activation_notice_says_whether_it_is_sent_on_activation()
     await _handle(uow, _activation({"kind": "business_days_before_start", "business_days": 3}))
     [delivery] = uow.deliveries
     assert delivery.template == "activation_notice" and delivery.payload["on_activation"] is False
+
+
+@pytest.mark.parametrize("cancelled_by", ["member", "ops"])
+async def test_r32_every_contract_ending_emails_the_member_its_end_date_and_fee_once(
+    cancelled_by: str,
+) -> None:
+    uow = await _member()
+    event = _cancelled(
+        cancelled_by=cancelled_by,
+        reason="お電話で解約のお申し出" if cancelled_by == "ops" else None,
+    )
+    envelope = Envelope.wrap(event, producer="ordering", correlation_id="c")
+    for _ in range(2):  # the broker redelivers the same envelope
+        async with uow:
+            await HANDLERS[ContractCancelled](event, uow=uow, envelope=envelope)
+            await uow.commit()
+    [delivery] = uow.deliveries.where(lambda d: d.event_id == envelope.id)
+    assert delivery.template == "contract_cancelled"
+    assert (delivery.payload["end_date"], delivery.payload["early_termination_fee"]) == (
+        "2025-09-30",
+        5000,
+    )
+    assert delivery.payload["cancelled_by"] == cancelled_by
+    assert delivery.payload["inquiry_path"] == inquiry_form_path(str(ORDER))
+    # Ops's reason is their record, not the member's email.
+    assert "reason" not in delivery.payload
+
+
+async def test_r32_a_cancellation_event_of_an_older_ordering_reads_as_the_members_own() -> None:
+    uow = await _member()
+    data = _cancelled().model_dump(mode="json")
+    del data["cancelled_by"], data["reason"]
+    old = ContractCancelled.model_validate(data)
+    envelope = await _handle(uow, old)
+    [delivery] = uow.deliveries.where(lambda d: d.event_id == envelope.id)
+    assert delivery.payload["cancelled_by"] == "member"

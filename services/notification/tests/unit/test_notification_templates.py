@@ -33,6 +33,15 @@ INVOICE = {
     "total": 36300,
     "payment_method": "invoice",
 }
+CANCELLATION = {
+    "contract_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+    "order_id": ORDER_ID,
+    "service_name": SERVICE,
+    "plan_name": PLAN,
+    "quantity": 10,
+    "end_date": "2025-09-30",
+    "inquiry_path": inquiry_form_path(ORDER_ID),
+}
 TOKEN_LINK = f"{BASE}/verify-email?token=plain-token-123"
 
 #: Template → (data, text that must appear in both languages).
@@ -79,6 +88,14 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "order_on_hold": ({**ORDER, "reason": "ドメイン名の確認待ち"}, ["ドメイン名の確認待ち"]),
     "order_rejected": ({**ORDER, "reason": "書類未提出(30日)"}, ["書類未提出(30日)"]),
     "activation_notice": ({**ORDER, "on_activation": True}, [ORDER_ID]),
+    "contract_cancelled": (
+        {
+            **CANCELLATION,
+            "early_termination_fee": 5000,
+            "cancelled_by": "ops",
+        },
+        [ORDER_ID, "5,000", f"{BASE}/inquiries/new?order_id={ORDER_ID}"],
+    ),
     "invoice_issued": (
         {**INVOICE, "issue_date": "2025-04-15", "corrects_invoice": False},
         ["INV-2025-000123", "36,300", f"{BASE}/invoices/{INVOICE['invoice_id']}"],
@@ -160,3 +177,29 @@ def test_r27_a_missing_variable_fails_instead_of_sending_a_blank(
     incomplete = {k: v for k, v in data.items() if k != "reason"}
     with pytest.raises(UndefinedError):
         renderer.render("order_on_hold", "ja", {"name": "n", **incomplete})
+
+
+@pytest.mark.parametrize(
+    ("language", "fee", "by", "expected", "absent"),
+    [
+        ("ja", 5000, "ops", ["2025年9月30日", "5,000円（不課税）", "コンタクトセンター"], []),
+        ("ja", 0, "member", ["2025年9月30日", "解約金：なし"], ["コンタクトセンターへ"]),
+        ("en", 5000, "ops", ["30 Sep 2025", "JPY 5,000", "contact center"], []),
+        ("en", 0, "member", ["30 Sep 2025", "fee: none"], ["asked our contact"]),
+    ],
+)
+def test_r32_the_cancellation_email_states_the_end_date_and_the_fee(
+    renderer: EmailRenderer,
+    language: str,
+    fee: int,
+    by: str,
+    expected: list[str],
+    absent: list[str],
+) -> None:
+    data = {**CANCELLATION, "early_termination_fee": fee, "cancelled_by": by}
+    email = renderer.render("contract_cancelled", language, {"name": "n", **data})  # type: ignore[arg-type]
+    assert ("クラウドPBX" if language == "ja" else "Cloud PBX") in email.subject
+    for text in expected:
+        assert text in email.body, text
+    for text in absent:
+        assert text not in email.body, text

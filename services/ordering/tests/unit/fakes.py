@@ -9,15 +9,16 @@ the database would.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
 from bizmall_events import ContractTerms, LocalizedText, ServiceSnapshot
 from jpcalendar import JST
 from ordering.adapters.repository import EarlierRequest
-from ordering.domain.contract import Contract
+from ordering.domain.contract import Contract, ContractStatus
 from ordering.domain.member import Member
 from ordering.domain.order import Order
 from servicekit.aggregate import Aggregate
@@ -82,14 +83,20 @@ class InMemoryOrders(_AggregateStore[Order]):
         self,
         *,
         member_id: uuid.UUID | None = None,
+        service_id: uuid.UUID | None = None,
         status: str | None = None,
+        placed_since: datetime | None = None,
+        placed_before: datetime | None = None,
         limit: int,
         cursor: str | None,
     ) -> Page[Order]:
         found = self._out(
             lambda o: (
                 (member_id is None or o.member_id == member_id)
+                and (service_id is None or o.service_id == service_id)
                 and (status is None or o.status == status)
+                and (placed_since is None or o.created_at >= placed_since)
+                and (placed_before is None or o.created_at < placed_before)
             )
         )
         return _newest_first(found, limit=limit, cursor=cursor)
@@ -131,9 +138,24 @@ class InMemoryContracts(_AggregateStore[Contract]):
         found = self._out(lambda c: c.order_id == order_id)
         return found[0] if found else None
 
-    async def page(self, *, member_id: uuid.UUID, limit: int, cursor: str | None) -> Page[Contract]:
+    async def page(
+        self,
+        *,
+        member_id: uuid.UUID | None = None,
+        status: ContractStatus | None = None,
+        today: date | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Contract]:
         return _newest_first(
-            self._out(lambda c: c.member_id == member_id), limit=limit, cursor=cursor
+            self._out(
+                lambda c: (
+                    (member_id is None or c.member_id == member_id)
+                    and (status is None or (today is not None and c.status_on(today) == status))
+                )
+            ),
+            limit=limit,
+            cursor=cursor,
         )
 
     async def blocking_withdrawal(self, *, member_id: uuid.UUID, today: date) -> list[Contract]:
@@ -165,6 +187,9 @@ class InMemoryCatalogCopy:
         version = self.current_version.get(service_id)
         return self.versions[(service_id, version)] if version is not None else None
 
+    async def version(self, service_id: uuid.UUID, version: int) -> ServiceSnapshot | None:
+        return self.versions.get((service_id, version))
+
 
 class InMemoryMemberCopies:
     """Members and their reviewed documents; ``locked`` lists the member locks taken."""
@@ -175,7 +200,14 @@ class InMemoryMemberCopies:
         self.locked: list[uuid.UUID] = []
 
     async def store(
-        self, *, member_id: uuid.UUID, version: int, entity_type: str, status: str
+        self,
+        *,
+        member_id: uuid.UUID,
+        version: int,
+        entity_type: str,
+        status: str,
+        name: str | None = None,
+        organization_name: str | None = None,
     ) -> None:
         held = self.members.get(member_id)
         if held is not None and held[0] >= version:
@@ -183,21 +215,27 @@ class InMemoryMemberCopies:
         withdrawn = status == "withdrawn" or (held is not None and held[1].withdrawn)
         self.members[member_id] = (
             version,
-            Member(member_id=member_id, entity_type=entity_type, withdrawn=withdrawn),
+            Member(
+                member_id=member_id,
+                entity_type=entity_type,
+                withdrawn=withdrawn,
+                name=name,
+                organization_name=organization_name,
+            ),
         )
 
     async def mark_withdrawn(self, member_id: uuid.UUID) -> None:
         held = self.members.get(member_id)
         if held is not None:
             version, member = held
-            self.members[member_id] = (
-                version,
-                Member(member_id=member_id, entity_type=member.entity_type, withdrawn=True),
-            )
+            self.members[member_id] = (version, dataclasses.replace(member, withdrawn=True))
 
     async def get(self, member_id: uuid.UUID) -> Member | None:
         held = self.members.get(member_id)
         return held[1] if held is not None else None
+
+    async def many(self, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Member]:
+        return {m: self.members[m][1] for m in set(member_ids) if m in self.members}
 
     async def store_document_review(
         self,
@@ -245,6 +283,12 @@ class InMemoryRequestKeys:
     async def bind(self, *, member_id: uuid.UUID, key: str, order_id: uuid.UUID) -> None:
         body_hash, _, at = self.keys[(member_id, key)]
         self.keys[(member_id, key)] = (body_hash, order_id, at)
+
+    async def prune(self, *, claimed_before: datetime, limit: int) -> int:
+        old = [held for held, (_, _, at) in self.keys.items() if at < claimed_before][:limit]
+        for held in old:
+            del self.keys[held]
+        return len(old)
 
 
 class InMemoryActivationNotices:

@@ -14,12 +14,13 @@ from ordering.domain.errors import (
     CancelByContactCenter,
     ContractNotCancellable,
     ContractNotFound,
+    EndDateNotAllowed,
     OrderNotFound,
 )
 from ordering.domain.placement import ContactCenter
 from ordering.service_layer import cancellation, queries
 from ordering.service_layer.withdrawal import withdrawal_blockers
-from servicekit.errors import Conflict
+from servicekit.errors import Conflict, Invalid
 from servicekit.pagination import InvalidCursor
 from services.ordering.tests.unit.fakes import (
     NOW,
@@ -122,11 +123,11 @@ async def test_r20_a_service_not_cancellable_on_the_site_points_to_the_contact_c
 
 
 @pytest.mark.parametrize("end_date", [date(2026, 5, 31), date(2026, 6, 5)])
-async def test_r20_an_end_date_in_the_past_or_before_the_start_is_refused(
+async def test_r20_an_end_date_in_the_past_or_before_the_start_is_invalid_input(
     uow: FakeOrderingUnitOfWork, end_date: date
 ) -> None:
     contract = contract_of(uow)
-    with pytest.raises(ContractNotCancellable) as refused:
+    with pytest.raises(EndDateNotAllowed) as refused:
         await cancellation.cancel_contract(
             uow=uow,
             contract_id=contract.id,
@@ -134,7 +135,9 @@ async def test_r20_an_end_date_in_the_past_or_before_the_start_is_refused(
             end_date=end_date,
             contact=CONTACT,
         )
-    assert refused.value.code == "contract.not_cancellable"
+    assert isinstance(refused.value, Invalid)
+    assert refused.value.code == "contract.end_date_not_allowed"
+    assert refused.value.extra == {"earliest": "2026-06-08"}
     assert uow.events == []
 
 

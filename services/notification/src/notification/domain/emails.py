@@ -16,6 +16,7 @@ TEMPLATES: Final = (
     "order_on_hold",
     "order_rejected",
     "activation_notice",
+    "contract_cancelled",
     "invoice_issued",
     "invoice_overdue",
     "account_transfer_decided",

@@ -3,6 +3,7 @@
 from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
+    ContractCancelled,
     DocumentReviewed,
     InvoiceIssued,
     InvoiceOverdue,
@@ -39,6 +40,7 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         OrderOnHold: h.on_order_on_hold,
         OrderRejected: h.on_order_rejected,
         ActivationNoticeDue: h.on_activation_notice_due,
+        ContractCancelled: h.on_contract_cancelled,
         InvoiceIssued: h.on_invoice_issued,
         InvoiceOverdue: h.on_invoice_overdue,
         AccountTransferDecided: h.on_account_transfer_decided,

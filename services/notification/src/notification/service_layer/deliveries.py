@@ -80,6 +80,11 @@ async def retry_delivery(
         raise DeliveryNotFound
     delivery.retry(at=uow.now())
     await uow.deliveries.wake_sender()
-    uow.audit(actor=actor, action="delivery.retried", target=str(delivery.id))
+    uow.audit(
+        actor=actor,
+        action="delivery.retried",
+        target=str(delivery.id),
+        member_id=delivery.member_id,
+    )
     await uow.commit()
     return delivery

@@ -14,6 +14,7 @@ from typing import Any
 from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
+    ContractCancelled,
     DocumentReviewed,
     Envelope,
     InvoiceIssued,
@@ -294,6 +295,31 @@ async def on_activation_notice_due(
             "quantity": event.quantity,
             "planned_start_date": event.planned_start_date.isoformat(),
             "on_activation": event.timing.kind == "on_activation",
+            "inquiry_path": inquiry_form_path(str(event.order_id)),
+        },
+    )
+
+
+async def on_contract_cancelled(
+    event: ContractCancelled, *, uow: NotificationUnitOfWork, envelope: Envelope
+) -> None:
+    """Tell the member their contract ends, on which day and for what fee (R32), whether
+    they cancelled on the site (R20) or ops ended it for the contact center. Ops's reason is
+    their record, not the member's email."""
+    await _email_member(
+        uow,
+        envelope,
+        "contract_cancelled",
+        event.member_id,
+        {
+            "contract_id": str(event.contract_id),
+            "order_id": str(event.order_id),
+            "service_name": event.service_name.model_dump(),
+            "plan_name": event.plan_name.model_dump(),
+            "quantity": event.quantity,
+            "end_date": event.end_date.isoformat(),
+            "early_termination_fee": event.early_termination_fee,
+            "cancelled_by": event.cancelled_by,
             "inquiry_path": inquiry_form_path(str(event.order_id)),
         },
     )

@@ -98,7 +98,11 @@ async def answer_inquiry(
         },
     )
     uow.audit(
-        actor=actor, action="inquiry.answered", target=str(inquiry.id), answer_id=str(answer.id)
+        actor=actor,
+        action="inquiry.answered",
+        target=str(inquiry.id),
+        member_id=inquiry.member_id,
+        answer_id=str(answer.id),
     )
     await uow.commit()
     return inquiry
@@ -110,6 +114,8 @@ async def close_inquiry(
     """Ops close an inquiry; audited (R29)."""
     inquiry = await _locked(uow, inquiry_id)
     inquiry.close(at=uow.now())
-    uow.audit(actor=actor, action="inquiry.closed", target=str(inquiry.id))
+    uow.audit(
+        actor=actor, action="inquiry.closed", target=str(inquiry.id), member_id=inquiry.member_id
+    )
     await uow.commit()
     return inquiry

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -32,7 +32,7 @@ from ordering.adapters.tables import (
     OrderRequestKey,
     OrderRow,
 )
-from ordering.domain.contract import Contract
+from ordering.domain.contract import Contract, ContractStatus
 from ordering.domain.member import Member
 from ordering.domain.order import Order, StatusChange
 from servicekit.aggregate import Aggregate
@@ -185,12 +185,39 @@ class CatalogCopy(SqlRepository):
         )
         return ServiceSnapshot.model_validate(row) if row is not None else None
 
+    async def version(self, service_id: uuid.UUID, version: int) -> ServiceSnapshot | None:
+        """One version of a service as catalog published it (an order's, R28), or None."""
+        row = await self.session.scalar(
+            select(CatalogServiceVersion.snapshot).where(
+                col(CatalogServiceVersion.service_id) == service_id,
+                col(CatalogServiceVersion.version) == version,
+            )
+        )
+        return ServiceSnapshot.model_validate(row) if row is not None else None
+
+
+def _member(row: MemberCopy) -> Member:
+    return Member(
+        member_id=row.member_id,
+        entity_type=row.entity_type,
+        withdrawn=row.withdrawn,
+        name=row.name,
+        organization_name=row.organization_name,
+    )
+
 
 class MemberCopies(SqlRepository):
     """Members as identity last described them, and their reviewed identity documents."""
 
     async def store(
-        self, *, member_id: uuid.UUID, version: int, entity_type: str, status: str
+        self,
+        *,
+        member_id: uuid.UUID,
+        version: int,
+        entity_type: str,
+        status: str,
+        name: str | None = None,
+        organization_name: str | None = None,
     ) -> None:
         """Upsert a member's copy unless a newer version is already held."""
         statement = insert(MemberCopy).values(
@@ -199,6 +226,8 @@ class MemberCopies(SqlRepository):
             entity_type=entity_type,
             status=status,
             withdrawn=status == "withdrawn",
+            name=name,
+            organization_name=organization_name,
         )
         await self.session.execute(
             statement.on_conflict_do_update(
@@ -207,6 +236,8 @@ class MemberCopies(SqlRepository):
                     "aggregate_version": statement.excluded.aggregate_version,
                     "entity_type": statement.excluded.entity_type,
                     "status": statement.excluded.status,
+                    "name": statement.excluded.name,
+                    "organization_name": statement.excluded.organization_name,
                     "withdrawn": sa.or_(col(MemberCopy.withdrawn), statement.excluded.withdrawn),
                 },
                 where=col(MemberCopy.aggregate_version) < statement.excluded.aggregate_version,
@@ -224,9 +255,19 @@ class MemberCopies(SqlRepository):
     async def get(self, member_id: uuid.UUID) -> Member | None:
         """The member's copy, or None when identity's events have not arrived yet."""
         row = await self.session.get(MemberCopy, member_id)
-        if row is None:
-            return None
-        return Member(member_id=row.member_id, entity_type=row.entity_type, withdrawn=row.withdrawn)
+        return _member(row) if row is not None else None
+
+    async def many(self, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Member]:
+        """The copies of ``member_ids`` that exist, by member id (one query for a page)."""
+        wanted = set(member_ids)
+        if not wanted:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(MemberCopy).where(col(MemberCopy.member_id).in_(wanted))
+            )
+        ).scalars()
+        return {row.member_id: _member(row) for row in rows}
 
     async def store_document_review(
         self,
@@ -291,16 +332,26 @@ class OrderRepository(_AggregateRepository[Order]):
         self,
         *,
         member_id: uuid.UUID | None = None,
+        service_id: uuid.UUID | None = None,
         status: str | None = None,
+        placed_since: datetime | None = None,
+        placed_before: datetime | None = None,
         limit: int,
         cursor: str | None,
     ) -> Page[Order]:
-        """A page of orders, newest first, of one member and/or in one state."""
+        """A page of orders, newest first: of one member, of one service, in one state,
+        placed in ``[placed_since, placed_before)`` — every filter given applies."""
         query = select(OrderRow)
         if member_id is not None:
             query = query.where(col(OrderRow.member_id) == member_id)
+        if service_id is not None:
+            query = query.where(col(OrderRow.service_id) == service_id)
         if status is not None:
             query = query.where(col(OrderRow.status) == status)
+        if placed_since is not None:
+            query = query.where(col(OrderRow.created_at) >= placed_since)
+        if placed_before is not None:
+            query = query.where(col(OrderRow.created_at) < placed_before)
         return await self._page(query, limit=limit, cursor=cursor)
 
     async def awaiting_documents(
@@ -403,6 +454,27 @@ class RequestKeys(SqlRepository):
             .values(order_id=order_id)
         )
 
+    async def prune(self, *, claimed_before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` keys claimed before ``claimed_before``; returns how many.
+
+        ``created_at`` is tested on the row itself, so a key that a concurrent
+        request is claiming anew (its upsert moves ``created_at`` to now) is
+        re-checked after that request's commit and kept.
+        """
+        claimed = col(OrderRequestKey.created_at) < claimed_before
+        oldest = (
+            select(col(OrderRequestKey.member_id), col(OrderRequestKey.key))
+            .where(claimed)
+            .limit(limit)
+        )
+        result = await self.session.execute(
+            sa.delete(OrderRequestKey).where(
+                claimed,
+                sa.tuple_(col(OrderRequestKey.member_id), col(OrderRequestKey.key)).in_(oldest),
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class ContractRepository(_AggregateRepository[Contract]):
     """Contracts (:class:`Contract`) opened by activated orders."""
@@ -413,9 +485,30 @@ class ContractRepository(_AggregateRepository[Contract]):
         """The contract an order opened, if it is active."""
         return await self._one(select(ContractRow).where(col(ContractRow.order_id) == order_id))
 
-    async def page(self, *, member_id: uuid.UUID, limit: int, cursor: str | None) -> Page[Contract]:
-        """A page of the member's contracts, newest first."""
-        query = select(ContractRow).where(col(ContractRow.member_id) == member_id)
+    async def page(
+        self,
+        *,
+        member_id: uuid.UUID | None = None,
+        status: ContractStatus | None = None,
+        today: date | None = None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Contract]:
+        """A page of contracts, newest first: of one member, and/or in one status as of the
+        Japan date ``today`` (:meth:`Contract.status_on`)."""
+        query = select(ContractRow)
+        if member_id is not None:
+            query = query.where(col(ContractRow.member_id) == member_id)
+        if status is not None:
+            assert today is not None, "a status is as of a day"
+            end = col(ContractRow.end_date)
+            query = query.where(
+                {
+                    "active": end.is_(None),
+                    "cancellation_scheduled": end >= today,
+                    "ended": end < today,
+                }[status]
+            )
         return await self._page(query, limit=limit, cursor=cursor)
 
     async def blocking_withdrawal(self, *, member_id: uuid.UUID, today: date) -> list[Contract]:

@@ -2,9 +2,10 @@
 
 Local copies: ``ordering_catalog_copy`` keeps every version of every service
 as catalog published it, ``ordering_catalog_current`` points at each service's
-newest version; ``member_copy`` and ``member_document`` keep what ordering
-needs to know about members. Then the orders, the idempotency keys of
-``POST /orders``, the contracts and the activation notices already issued.
+newest version; ``member_copy`` (with the names ops lists show, R30) and
+``member_document`` keep what ordering needs to know about members. Then the
+orders, the idempotency keys of ``POST /orders``, the contracts and the
+activation notices already issued.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ class MemberCopy(SQLModel, table=True):
     entity_type: str = Field(max_length=30)
     status: str = Field(max_length=30)
     withdrawn: bool = False
+    #: The person and the organization ops lists name (R30); null in copies made before.
+    name: str | None = None
+    organization_name: str | None = None
 
 
 class MemberDocument(SQLModel, table=True):
@@ -73,6 +77,8 @@ class OrderRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_orders_member_created", "member_id", "created_at", "id"),
         sa.Index("ix_orders_status_created", "status", "created_at", "id"),
+        sa.Index("ix_orders_service_created", "service_id", "created_at", "id"),
+        sa.Index("ix_orders_created", "created_at", "id"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
@@ -116,7 +122,10 @@ class ContractRow(SQLModel, table=True):
     """A contract opened by an activated order."""
 
     __tablename__ = "contracts"
-    __table_args__ = (sa.Index("ix_contracts_member_created", "member_id", "created_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_contracts_member_created", "member_id", "created_at", "id"),
+        sa.Index("ix_contracts_created", "created_at", "id"),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     order_id: uuid.UUID = Field(unique=True)
@@ -134,6 +143,8 @@ class ContractRow(SQLModel, table=True):
     end_date: date | None = None
     early_termination_fee: int | None = None
     cancelled_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    cancelled_by: str | None = Field(default=None, max_length=10)
+    cancellation_reason: str | None = None
     created_at: datetime = Field(sa_column=_utc_column())
 
 

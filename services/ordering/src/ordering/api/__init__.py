@@ -2,6 +2,12 @@
 
 from fastapi import APIRouter
 
-from ordering.api import contracts, internal, ops, orders
+from ordering.api import contracts, internal, ops, ops_contracts, orders
 
-ROUTERS: list[APIRouter] = [orders.router, contracts.router, ops.router, internal.router]
+ROUTERS: list[APIRouter] = [
+    orders.router,
+    contracts.router,
+    ops.router,
+    ops_contracts.router,
+    internal.router,
+]

@@ -48,7 +48,7 @@ async def contract(
 ) -> ContractView:
     """One of the caller's contracts; another member's is 404 (R15)."""
     async with uow:
-        found = await queries.member_contract(uow=uow, contract_id=contract_id, member_id=member_id)
+        found = await queries.contract(uow=uow, contract_id=contract_id, member_id=member_id)
     return ContractView.of(found, today=clock.today_in_japan())
 
 

@@ -1,8 +1,10 @@
-"""``/api/v1/ops/ordering/orders``: ops review and move orders forward (R17, R18, R29)."""
+"""``/api/v1/ops/ordering/orders``: ops find, review and move orders forward (R17, R18, R29,
+R31)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -13,7 +15,9 @@ from ordering.api.schemas import (
     ActivateBody,
     ActivationView,
     ContractView,
+    OpsOrderDetailView,
     OpsOrderPage,
+    OpsOrderSummary,
     OpsOrderView,
     ReasonBody,
     ReleaseBody,
@@ -28,24 +32,43 @@ router = APIRouter(prefix="/api/v1/ops/ordering/orders", tags=["ops: orders"])
 async def orders(
     ops: OpsOnly,
     uow: UowDep,
+    member_id: uuid.UUID | None = None,
+    service_id: uuid.UUID | None = None,
     status: OrderStatus | None = None,
+    placed_from: Annotated[
+        date | None, Query(description="Ordered on or after this Japan date")
+    ] = None,
+    placed_to: Annotated[
+        date | None, Query(description="Ordered on or before this Japan date")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> OpsOrderPage:
-    """Orders in one state (or all), newest first."""
+    """Orders by member, service, state and order date (R31), newest first, each naming
+    its member (R30)."""
     async with uow:
-        page = await queries.orders_page(uow=uow, status=status, limit=limit, cursor=cursor)
+        page = await queries.ops_orders_page(
+            uow=uow,
+            member_id=member_id,
+            service_id=service_id,
+            status=status,
+            placed_from=placed_from,
+            placed_to=placed_to,
+            limit=limit,
+            cursor=cursor,
+        )
     return OpsOrderPage(
-        items=[OpsOrderView.of(o) for o in page.items], next_cursor=page.next_cursor
+        items=[OpsOrderSummary.of_ops(o) for o in page.items], next_cursor=page.next_cursor
     )
 
 
-@router.get("/{order_id}", response_model=OpsOrderView)
-async def order(order_id: uuid.UUID, ops: OpsOnly, uow: UowDep) -> OpsOrderView:
-    """One order, whoever placed it."""
+@router.get("/{order_id}", response_model=OpsOrderDetailView)
+async def order(order_id: uuid.UUID, ops: OpsOnly, uow: UowDep) -> OpsOrderDetailView:
+    """One order, whoever placed it (R31): the member, the order fields as entered with
+    their labels, plan, quantity, fees, dates, hold reason and status history."""
     async with uow:
-        found = await queries.order(uow=uow, order_id=order_id)
-    return OpsOrderView.of(found)
+        found = await queries.ops_order(uow=uow, order_id=order_id)
+    return OpsOrderDetailView.of_detail(found)
 
 
 @router.post("/{order_id}/accept", response_model=OpsOrderView)

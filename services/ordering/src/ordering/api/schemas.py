@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from bizmall_events import BlockingItem, ContractTerms, LocalizedText, OrderStatus
-from ordering.domain.contract import Contract
+from bizmall_events.ordering import CancelledBy
+from ordering.domain.contract import Contract, ContractStatus
+from ordering.domain.member import Member
 from ordering.domain.order import Order
+from ordering.domain.placement import options_size_problem
+from ordering.service_layer.queries import OpsContract, OpsOrder, OpsOrderDetail
 
 
 class PlaceOrderBody(BaseModel):
@@ -26,6 +30,15 @@ class PlaceOrderBody(BaseModel):
     plan_version_id: uuid.UUID | None = Field(
         default=None, description="The plan version the member saw; 409 when no longer current."
     )
+
+    @field_validator("options")
+    @classmethod
+    def _options_within_limits(cls, options: dict[str, Any]) -> dict[str, Any]:
+        # 422 before anything reads them: at most 50 names of 64 characters, 16 KiB.
+        problem = options_size_problem(options)
+        if problem is not None:
+            raise ValueError(problem)
+        return options
 
 
 class StatusChangeView(BaseModel):
@@ -96,6 +109,68 @@ class OpsOrderView(OrderView):
         return cls(**OrderView.of(order).model_dump(), member_id=order.member_id)
 
 
+class MemberNamesView(BaseModel):
+    """Who a member is in ops lists (R30): the organization and the person. Both are null
+    while ordering's copy of the member has not received them from identity."""
+
+    id: uuid.UUID
+    organization_name: str | None
+    name: str | None
+
+    @classmethod
+    def of(cls, member_id: uuid.UUID, member: Member | None) -> MemberNamesView:
+        """The names of ``member_id`` from its copy ``member``."""
+        return cls(
+            id=member_id,
+            organization_name=member.organization_name if member else None,
+            name=member.name if member else None,
+        )
+
+
+class OpsOrderSummary(OpsOrderView):
+    """An order in the ops list (R31): with the member's names."""
+
+    member: MemberNamesView
+
+    @classmethod
+    def of_ops(cls, item: OpsOrder) -> OpsOrderSummary:
+        """The list item of ``item``."""
+        return cls(
+            **OpsOrderView.of(item.order).model_dump(),
+            member=MemberNamesView.of(item.order.member_id, item.member),
+        )
+
+
+class EnteredFieldView(BaseModel):
+    """One order field as the member entered it, with the label the order form showed."""
+
+    name: str
+    label: LocalizedText
+    value: Any
+
+
+class OpsOrderDetailView(OpsOrderSummary):
+    """One order as ops review it (R31): the entered order fields labelled by the service
+    version it was placed on (``options`` keeps the raw values), the terms recorded then."""
+
+    service_version: int
+    entered_fields: list[EnteredFieldView]
+    terms: ContractTerms
+
+    @classmethod
+    def of_detail(cls, detail: OpsOrderDetail) -> OpsOrderDetailView:
+        """The view of ``detail``."""
+        return cls(
+            **OpsOrderSummary.of_ops(detail).model_dump(),
+            service_version=detail.order.service_version,
+            entered_fields=[
+                EnteredFieldView(name=f.name, label=f.label, value=f.value)
+                for f in detail.entered_fields
+            ],
+            terms=detail.order.terms,
+        )
+
+
 class OrderPage(BaseModel):
     """A page of orders, newest first."""
 
@@ -106,7 +181,7 @@ class OrderPage(BaseModel):
 class OpsOrderPage(BaseModel):
     """A page of orders for ops, newest first."""
 
-    items: list[OpsOrderView]
+    items: list[OpsOrderSummary]
     next_cursor: str | None
 
 
@@ -115,7 +190,7 @@ class ContractView(BaseModel):
 
     id: uuid.UUID
     order_id: uuid.UUID
-    status: str = Field(description="active | cancellation_scheduled | ended")
+    status: ContractStatus
     service_id: uuid.UUID
     service_name: LocalizedText
     plan_id: uuid.UUID
@@ -154,6 +229,58 @@ class ContractPage(BaseModel):
 
     items: list[ContractView]
     next_cursor: str | None
+
+
+class OpsContractView(ContractView):
+    """A contract as ops see it (R32): its member, and who ended it, when and why."""
+
+    member_id: uuid.UUID
+    member: MemberNamesView
+    cancelled_at: datetime | None
+    cancelled_by: CancelledBy | None
+    cancellation_reason: str | None
+
+    @classmethod
+    def of_ops(cls, item: OpsContract, *, today: date) -> OpsContractView:
+        """The ops view of ``item`` as of the Japan date ``today``."""
+        contract = item.contract
+        return cls(
+            **ContractView.of(contract, today=today).model_dump(),
+            member_id=contract.member_id,
+            member=MemberNamesView.of(contract.member_id, item.member),
+            cancelled_at=contract.cancelled_at,
+            cancelled_by=contract.cancelled_by,
+            cancellation_reason=contract.cancellation_reason,
+        )
+
+
+class OpsContractPage(BaseModel):
+    """A page of contracts for ops, newest first."""
+
+    items: list[OpsContractView]
+    next_cursor: str | None
+
+
+class OpsCancellationQuoteView(BaseModel):
+    """What ending the contract on ``end_date`` costs under its recorded terms (R20, R32),
+    read to the customer on the phone before ops confirm."""
+
+    contract_id: uuid.UUID
+    end_date: date
+    early_termination_fee: int
+    #: Whether the member could have cancelled on the site; ops may end it either way.
+    cancellable_on_site: bool
+    #: Ending on or after this day costs no fee (None: the service has no minimum term).
+    minimum_term_last_day: date | None
+
+
+class OpsCancelBody(BaseModel):
+    """``POST /ops/ordering/contracts/{id}/cancel``: the end date and why (R32)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    end_date: date
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class ContactCenterView(BaseModel):

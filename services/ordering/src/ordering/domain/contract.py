@@ -1,4 +1,5 @@
-"""The contract an activated order opens, and its mid-term cancellation (R18, R20, R28)."""
+"""The contract an activated order opens, and its mid-term cancellation by the member or by
+ops (R18, R20, R28, R32)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,17 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from bizmall_events import ContractActivated, ContractCancelled, ContractTerms, LocalizedText
-from ordering.domain.errors import ContractNotCancellable
+from bizmall_events.ordering import CancelledBy
+from ordering.domain.errors import ContractNotCancellable, EndDateNotAllowed
 from ordering.domain.order import Order
 from ordering.domain.termination import early_termination_fee
 from servicekit.aggregate import Aggregate
+
+#: A contract as of a day: running, ending on a day ahead, or over.
+ContractStatus = Literal["active", "cancellation_scheduled", "ended"]
 
 
 @dataclass
@@ -36,6 +41,10 @@ class Contract(Aggregate):
     end_date: date | None = None
     early_termination_fee: int | None = None
     cancelled_at: datetime | None = None
+    #: Who ended the contract: the member on the site (R20) or ops (R32).
+    cancelled_by: CancelledBy | None = None
+    #: Why ops ended it (R32); the member's own cancellation has none.
+    cancellation_reason: str | None = None
 
     @classmethod
     def open(cls, order: Order, *, start_date: date, at: datetime) -> Contract:
@@ -65,7 +74,7 @@ class Contract(Aggregate):
         )
         return contract
 
-    def status_on(self, today: date) -> str:
+    def status_on(self, today: date) -> ContractStatus:
         """``active``, ``cancellation_scheduled`` (ends in the future) or ``ended``."""
         if self.end_date is None:
             return "active"
@@ -87,22 +96,43 @@ class Contract(Aggregate):
         )
 
     def check_end_date(self, end_date: date, *, today: date) -> None:
-        """Refuse an end date the contract cannot have."""
+        """Refuse an end date the contract cannot have: 409 once it is cancelled, 422 for a
+        date in the past or before the start."""
         if self.end_date is not None:
             raise ContractNotCancellable("the contract is already cancelled")
         if end_date < max(today, self.start_date):
-            raise ContractNotCancellable("the end date is in the past or before the start")
+            raise EndDateNotAllowed(earliest=max(today, self.start_date))
 
-    def cancel(self, *, end_date: date, today: date, at: datetime) -> int:
-        """Book the end of the contract; returns the fee billed on the final invoice (R20)."""
+    def cancel(
+        self,
+        *,
+        end_date: date,
+        today: date,
+        at: datetime,
+        by: CancelledBy = "member",
+        reason: str | None = None,
+    ) -> int:
+        """Book the end of the contract; returns the fee billed on the final invoice (R20).
+
+        The fee is the recorded rule's whoever ends it: the member on the site, or ops
+        for a cancellation the contact center took, with ``reason`` (R32).
+        """
         self.check_end_date(end_date, today=today)
         fee = self.quote(end_date=end_date)
         self.end_date = end_date
         self.early_termination_fee = fee
         self.cancelled_at = at
+        self.cancelled_by = by
+        self.cancellation_reason = reason
         self.version += 1
         self.record(
-            ContractCancelled(**self._event_fields(), end_date=end_date, early_termination_fee=fee)
+            ContractCancelled(
+                **self._event_fields(),
+                end_date=end_date,
+                early_termination_fee=fee,
+                cancelled_by=by,
+                reason=reason,
+            )
         )
         return fee
 

@@ -123,15 +123,37 @@ class StartDateOutOfRange(Invalid):
 
 
 class ContractNotCancellable(Conflict):
-    """The contract already has an end date, or the end date is not allowed (R20)."""
+    """The contract already has an end date (R20)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(
             "contract.not_cancellable",
-            ja="この契約はその日付では解約できません（既に解約済み、または過去・開始前の日付です）。",
+            ja="この契約は既に解約済みです。",
             en=f"The contract cannot end on that date: {reason}.",
         )
         self.reason = reason
+
+
+class EndDateNotAllowed(Invalid):
+    """An end date in the past or before the contract's start (R20, R32)."""
+
+    def __init__(self, *, earliest: date) -> None:
+        super().__init__(
+            "contract.end_date_not_allowed",
+            ja=f"解約日は{earliest.isoformat()}以降の日付を指定してください（過去の日付や"
+            "ご利用開始前の日付は指定できません）。",
+            en=f"The end date must be {earliest.isoformat()} or later (not in the past, "
+            "not before the start).",
+            errors=[
+                {
+                    "field": "end_date",
+                    "code": "too_early",
+                    "ja": f"{earliest.isoformat()}以降の日付を指定してください。",
+                    "en": f"Choose {earliest.isoformat()} or later.",
+                }
+            ],
+            earliest=earliest.isoformat(),
+        )
 
 
 class CancelByContactCenter(Conflict):
@@ -146,4 +168,17 @@ class CancelByContactCenter(Conflict):
             en=f"This service cannot be cancelled on the site. Please call the contact center "
             f"at {phone} ({hours_en}).",
             contact_center={"phone": phone, "hours_ja": hours_ja, "hours_en": hours_en},
+        )
+
+
+class InvalidPeriod(Invalid):
+    """An order-date filter whose start is after its end, or outside the years orders
+    can have been placed in (R31)."""
+
+    def __init__(self, *, field: str, en: str, ja: str) -> None:
+        super().__init__(
+            "order.invalid_period",
+            ja=ja,
+            en=en,
+            errors=[{"field": field, "code": "invalid_period", "ja": ja, "en": en}],
         )

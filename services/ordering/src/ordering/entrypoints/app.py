@@ -3,6 +3,7 @@
 from fastapi import FastAPI
 
 from ordering.api import ROUTERS
+from ordering.api.body_limit import BodyLimit
 from ordering.bootstrap import SERVICE
 from ordering.config import Settings
 from servicekit.service import service_app
@@ -10,4 +11,6 @@ from servicekit.service import service_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app (uvicorn calls this with no argument: settings come from the env)."""
-    return service_app(SERVICE, settings, routers=ROUTERS)
+    app = service_app(SERVICE, settings, routers=ROUTERS)
+    app.add_middleware(BodyLimit)
+    return app

@@ -40,12 +40,14 @@ async def on_service_changed(
 async def on_member_changed(
     event: MemberVerified | MemberProfileChanged, *, uow: OrderingUnitOfWork, envelope: Envelope
 ) -> None:
-    """Copy the member's entity type and account state."""
+    """Copy the member's entity type, account state and the names ops lists show (R30)."""
     await uow.members.store(
         member_id=event.member_id,
         version=event.aggregate_version,
         entity_type=event.profile.entity_type,
         status=event.profile.status,
+        name=event.profile.name,
+        organization_name=event.profile.organization_name,
     )
 
 

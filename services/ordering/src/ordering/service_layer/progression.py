@@ -48,7 +48,13 @@ async def _progress(
         raise OrderNotFound()
     move(order, uow.now())
     await uow.orders.save(order)
-    uow.audit(actor=actor, action=f"order.{action}", target=str(order_id), **details)
+    uow.audit(
+        actor=actor,
+        action=f"order.{action}",
+        target=str(order_id),
+        member_id=order.member_id,
+        **details,
+    )
     return order
 
 
