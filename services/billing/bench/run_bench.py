@@ -25,11 +25,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from billing.bootstrap import SERVICE
 from billing.config import Settings
 from billing.domain.billing_month import UsageMonth
 from billing.service_layer.billing_run import run_billing
 from servicekit.migrations import ensure_database, upgrade
-from servicekit.runtime import Runtime
 
 #: The server when neither ``--server`` nor ``BENCH_POSTGRES_DSN`` names one.
 LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -111,14 +111,13 @@ async def main(contracts: int, batch: int, server: str) -> None:
     try:
         await asyncio.to_thread(upgrade, settings, "billing")
         await load(f"{server}/{database}", contracts)
-        runtime = Runtime.build(settings)
+        runtime = SERVICE.runtime(settings)
         rss_before = peak_rss_mb()
         started = time.perf_counter()
         result = await run_billing(
             uow_factory=runtime.uow,
             settings=settings,
             usage=UsageMonth(2026, 3),
-            now=datetime.now(UTC),
             today=date(2026, 4, 15),
         )
         elapsed = time.perf_counter() - started

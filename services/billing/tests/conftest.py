@@ -17,21 +17,13 @@ import sqlalchemy as sa
 from billing.bootstrap import SERVICE
 from billing.config import Settings
 from billing.entrypoints.app import create_app
-from bizmall_events import (
-    ContractActivated,
-    ContractCancelled,
-    ContractTerms,
-    Envelope,
-    IntegrationEvent,
-    LocalizedText,
-    MemberProfile,
-    MemberVerified,
-    NoTerminationFee,
-)
+from bizmall_events import ContractActivated, Envelope, IntegrationEvent
 from jpcalendar import JST
 from servicekit.migrations import upgrade
 from servicekit.outbox import OutboxRecord
 from servicekit.runtime import Runtime
+
+from .events import contract_activated, contract_cancelled, member_verified
 
 
 @dataclass
@@ -54,89 +46,20 @@ class BillingHarness:
     async def verify_member(self, member_id: uuid.UUID | None = None, **profile: Any) -> uuid.UUID:
         """Identity's ``member.verified``: opens the member's billing account."""
         member_id = member_id or uuid.uuid4()
-        values: dict[str, Any] = {
-            "status": "active",
-            "entity_type": "corporation",
-            "name": "山田 太郎",
-            "organization_name": "山田商事株式会社",
-            "department": "総務部",
-            "postal_code": "1000001",
-            "address": "東京都千代田区千代田1-1",
-            "contact_email": f"{member_id.hex[:8]}@example.jp",
-            "language": "ja",
-        }
-        values.update(profile)
-        await self.deliver(
-            MemberVerified(
-                member_id=member_id,
-                aggregate_version=profile.pop("version", 2),
-                profile=MemberProfile.model_validate(values),
-            )
-        )
+        await self.deliver(member_verified(member_id, version=profile.pop("version", 2), **profile))
         return member_id
 
     async def activate(
-        self,
-        member_id: uuid.UUID,
-        *,
-        start: date,
-        service_id: uuid.UUID | None = None,
-        quantity: int = 1,
-        monthly_fee: int = 3000,
-        initial_fee: int = 5000,
-        free_first_month: bool = False,
-        allows_account_transfer: bool = True,
-        service_name: str = "光回線",
+        self, member_id: uuid.UUID, *, start: date, **terms: Any
     ) -> ContractActivated:
         """Ordering's ``contract.activated`` with the given recorded terms."""
-        event = ContractActivated(
-            contract_id=uuid.uuid4(),
-            aggregate_version=1,
-            order_id=uuid.uuid4(),
-            member_id=member_id,
-            service_id=service_id or uuid.uuid4(),
-            service_name=LocalizedText(ja=service_name, en="Service"),
-            plan_id=uuid.uuid4(),
-            plan_name=LocalizedText(ja="スタンダード", en="Standard"),
-            quantity=quantity,
-            planned_start_date=start,
-            start_date=start,
-            terms=ContractTerms(
-                service_version=1,
-                plan_version_id=uuid.uuid4(),
-                monthly_fee=monthly_fee,
-                initial_fee=initial_fee,
-                free_first_month=free_first_month,
-                allows_account_transfer=allows_account_transfer,
-                cancellable_on_site=True,
-                early_termination=NoTerminationFee(),
-                minimum_term_months=0,
-            ),
-        )
+        event = contract_activated(member_id, start=start, **terms)
         await self.deliver(event)
         return event
 
     async def cancel(self, activated: ContractActivated, *, end: date, fee: int) -> None:
         """Ordering's ``contract.cancelled`` for an activated contract."""
-        await self.deliver(
-            ContractCancelled(
-                **activated.model_dump(
-                    include={
-                        "contract_id",
-                        "order_id",
-                        "member_id",
-                        "service_id",
-                        "service_name",
-                        "plan_id",
-                        "plan_name",
-                        "quantity",
-                    }
-                ),
-                aggregate_version=activated.aggregate_version + 1,
-                end_date=end,
-                early_termination_fee=fee,
-            )
-        )
+        await self.deliver(contract_cancelled(activated, end=end, fee=fee))
 
     def pin(self, day: date, hour: int = 10) -> None:
         """Pin the service's clock to ``day`` (Japan time)."""

@@ -2,7 +2,8 @@
 
 A service's ``migrations/env.py`` imports its tables and calls
 :func:`run_env`; its first revision calls :func:`create_platform_tables` to
-create the outbox, inbox, dead-letter and audit tables. ``python -m <service>
+create the outbox, inbox, dead-letter and audit tables, and a later one calls
+:func:`extend_audit_log` (R34: filterable, append-only). ``python -m <service>
 migrate`` calls :func:`upgrade`.
 """
 
@@ -21,7 +22,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from servicekit.audit import AuditRecord
+from servicekit.audit import APPEND_ONLY_DDL, APPEND_ONLY_DOWNGRADE, AuditRecord
 from servicekit.deadletters import DeadLetter
 from servicekit.inbox import InboxRecord
 from servicekit.outbox import OutboxRecord
@@ -119,3 +120,20 @@ def drop_platform_tables() -> None:
     bind = op.get_bind()
     for model in reversed(PLATFORM_TABLES):
         model.__table__.drop(bind, checkfirst=True)  # type: ignore[attr-defined]
+
+
+def extend_audit_log() -> None:
+    """Give ``audit_log`` R34's entity and member columns and their indexes, and the
+    trigger refusing UPDATE, DELETE and TRUNCATE (inside a revision; idempotent)."""
+    from alembic import op
+
+    for statement in APPEND_ONLY_DDL:
+        op.execute(statement)
+
+
+def reduce_audit_log() -> None:
+    """Undo :func:`extend_audit_log`'s trigger (the rows and columns stay)."""
+    from alembic import op
+
+    for statement in APPEND_ONLY_DOWNGRADE:
+        op.execute(statement)

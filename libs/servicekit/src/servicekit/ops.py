@@ -1,12 +1,16 @@
-"""Ops routes every service has: its dead-letter queue (list, inspect, replay, discard)."""
+"""Ops routes every service has: its dead-letter queue (list, inspect, replay, discard)
+and its audit trail (R34: filtered, paged, downloadable as CSV)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import AwareDatetime
+from starlette.responses import Response, StreamingResponse
 
+from servicekit.audit import CSV_COLUMNS, AuditFilter, AuditLogPage, audit_csv, audit_page
 from servicekit.auth import OpsOnly
 from servicekit.clock import system_clock
 from servicekit.deadletters import (
@@ -99,5 +103,81 @@ def dead_letter_router(service: str) -> APIRouter:
         request: Request, ops: OpsOnly, letter_id: uuid.UUID
     ) -> DeadLetterView:
         return await _resolve(request, ops.subject, letter_id, "discarded")
+
+    return router
+
+
+_CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+_CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of the trail (JSON), or with `Accept: text/csv` the whole "
+        "filtered trail as CSV: UTF-8 with a BOM, a header row, columns "
+        + ", ".join(f"`{column}`" for column in CSV_COLUMNS)
+        + " (`details` is the summary as JSON; a cell starting like a spreadsheet "
+        "formula is prefixed with `'`).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def _wants_csv(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return any(part.split(";")[0].strip().lower() == "text/csv" for part in accept.split(","))
+
+
+def audit_log_router(service: str) -> APIRouter:
+    """``GET /api/v1/ops/<service>/audit-log`` for ops (role ``ops``): the service's
+    audit trail, newest first, filtered, paged by ``next_cursor``, or as CSV."""
+    router = APIRouter(prefix=f"/api/v1/ops/{service}/audit-log", tags=["ops: audit log"])
+
+    @router.get("", response_model=AuditLogPage, responses=_CSV_RESPONSE)
+    async def read_audit_log(
+        request: Request,
+        ops: OpsOnly,
+        member_id: Annotated[
+            uuid.UUID | None, Query(description="Only actions concerning this member.")
+        ] = None,
+        actor_id: Annotated[
+            str | None,
+            Query(min_length=1, max_length=200, description="Only actions by this actor."),
+        ] = None,
+        entity: Annotated[
+            str | None,
+            Query(
+                pattern=r"^[a-z][a-z_]{0,49}$",
+                description="Only actions on this kind of thing (`order`, `member`).",
+            ),
+        ] = None,
+        since: Annotated[
+            AwareDatetime | None,
+            Query(description="From this moment (inclusive), with its offset."),
+        ] = None,
+        until: Annotated[
+            AwareDatetime | None,
+            Query(description="Before this moment (exclusive), with its offset."),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=200, description="Rows per page (JSON).")] = 50,
+        cursor: Annotated[
+            str | None, Query(description="`next_cursor` of the previous page (JSON).")
+        ] = None,
+    ) -> Response | AuditLogPage:
+        """Who did what, when, to which entity: the rows newest first. With
+        `Accept: text/csv` the whole filtered trail is streamed as CSV (`limit` and
+        `cursor` do not apply)."""
+        found = AuditFilter(
+            member_id=member_id, actor_id=actor_id, entity=entity, since=since, until=until
+        )
+        runtime: Runtime = request.app.state.runtime
+        if _wants_csv(request):
+            return StreamingResponse(
+                audit_csv(runtime.sessions, service=service, found=found),
+                media_type=_CSV_MEDIA_TYPE,
+                headers={"Content-Disposition": f'attachment; filename="audit-log-{service}.csv"'},
+            )
+        async with runtime.sessions() as session:
+            page = await audit_page(
+                session, service=service, found=found, limit=limit, cursor=cursor
+            )
+        return AuditLogPage(items=page.items, next_cursor=page.next_cursor)
 
     return router

@@ -13,7 +13,7 @@ from servicekit.cli import ServiceDefinition
 from servicekit.health import database_check, redis_check
 from servicekit.logging import ensure_logging
 from servicekit.openapi import document_problems
-from servicekit.ops import dead_letter_router
+from servicekit.ops import audit_log_router, dead_letter_router
 from servicekit.settings import ServiceSettings
 from servicekit.web import create_service_app
 
@@ -24,7 +24,8 @@ def service_app(
     *,
     routers: Sequence[APIRouter],
 ) -> FastAPI:
-    """The FastAPI app of a service: its routers, its DLQ ops routes, probes, auth, errors.
+    """The FastAPI app of a service: its routers, its DLQ and audit-log ops routes,
+    probes, auth, errors.
 
     ``app.state.runtime`` holds the process resources; ``app.state.jwks_verifier``
     verifies bearer tokens against identity's keys.
@@ -45,7 +46,7 @@ def service_app(
     app = create_service_app(
         settings=settings,
         title=f"bizmall {definition.name}",
-        routers=[*routers, dead_letter_router(definition.name)],
+        routers=[*routers, dead_letter_router(definition.name), audit_log_router(definition.name)],
         # No broker check: an API writes its events to the outbox, not to RabbitMQ,
         # so a broker outage must not take every API replica out of its Service
         # (the workers' readiness names the broker).

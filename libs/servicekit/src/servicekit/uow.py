@@ -15,6 +15,7 @@ Services subclass both to bind their repositories.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bizmall_events import Envelope, IntegrationEvent
 from servicekit import tracing
 from servicekit.aggregate import Aggregate
-from servicekit.audit import AuditRecord
+from servicekit.audit import AuditRecord, entity_of
 from servicekit.clock import Clock
 from servicekit.context import current_correlation_id, request_id_var
 from servicekit.outbox import OUTBOX_CHANNEL, OutboxRecord
@@ -43,6 +44,8 @@ class AuditEntry:
     action: str
     target: str
     at: datetime
+    entity: str = ""
+    member_id: uuid.UUID | None = None
     details: dict[str, Any] = field(default_factory=dict)
     request_id: str | None = None
 
@@ -58,7 +61,8 @@ class BaseUnitOfWork:
     def _reset(self) -> None:
         self._pending: list[Envelope] = []
         self._headers: dict[Any, dict[str, Any]] = {}
-        self._tracked: list[Aggregate] = []
+        # By identity: an aggregate is tracked once however often it is loaded.
+        self._tracked: dict[int, Aggregate] = {}
         self._audits: list[AuditEntry] = []
         self._committed = False
 
@@ -81,8 +85,7 @@ class BaseUnitOfWork:
 
     def track(self, aggregate: A) -> A:
         """Collect ``aggregate``'s recorded events at commit; returns it."""
-        if not any(seen is aggregate for seen in self._tracked):
-            self._tracked.append(aggregate)
+        self._tracked.setdefault(id(aggregate), aggregate)
         return aggregate
 
     def publish(self, event: IntegrationEvent) -> Envelope:
@@ -96,14 +99,32 @@ class BaseUnitOfWork:
             self._headers[envelope.id] = tracing.inject()
         return envelope
 
-    def audit(self, *, actor: str, action: str, target: str, **details: Any) -> None:
-        """Record an ops or security action in the same transaction as its effect."""
+    def audit(
+        self,
+        *,
+        actor: str,
+        action: str,
+        target: str,
+        entity: str | None = None,
+        member_id: uuid.UUID | str | None = None,
+        **details: Any,
+    ) -> None:
+        """Record an ops or security action in the same transaction as its effect.
+
+        ``actor`` is who did it (an operator's or member's subject, or ``system``),
+        ``target`` the id of the thing acted on, ``entity`` its kind (by default
+        the action's part before its last segment: ``order.accept`` → ``order``),
+        ``member_id`` the member the action concerns, and ``details`` a summary of
+        the change.
+        """
         self._audits.append(
             AuditEntry(
                 actor=actor,
                 action=action,
                 target=target,
                 at=self.clock(),
+                entity=entity or entity_of(action),
+                member_id=uuid.UUID(str(member_id)) if member_id is not None else None,
                 details=details,
                 request_id=request_id_var.get(),
             )
@@ -111,7 +132,7 @@ class BaseUnitOfWork:
 
     def collect_events(self) -> list[Envelope]:
         """Move the tracked aggregates' recorded events into the queue; all queued so far."""
-        for aggregate in self._tracked:
+        for aggregate in self._tracked.values():
             for event in aggregate.collect_events():
                 self.publish(event)
         return list(self._pending)
@@ -133,7 +154,7 @@ class BaseUnitOfWork:
     async def rollback(self) -> None:
         """Drop everything done in this unit of work so far."""
         await self._discard()
-        for aggregate in self._tracked:
+        for aggregate in self._tracked.values():
             aggregate.collect_events()
         self._pending = []
         self._headers = {}
@@ -196,7 +217,9 @@ class UnitOfWork(BaseUnitOfWork):
             AuditRecord(
                 actor=entry.actor,
                 action=entry.action,
+                entity=entry.entity,
                 target=entry.target,
+                member_id=entry.member_id,
                 details=entry.details,
                 request_id=entry.request_id,
                 at=entry.at,

@@ -22,14 +22,12 @@ async def test_r22_r25_two_concurrent_runs_issue_each_invoice_once_without_gaps(
     for member_id in members:
         await billing.activate(member_id, start=date(2027, 1, 1))
     billing.pin(date(2027, 2, 15))
-    now = billing.runtime.clock()
 
     async def one_run() -> int:
         result = await run_billing(
             uow_factory=billing.runtime.uow,
             settings=billing.settings,
             usage=UsageMonth(2027, 1),
-            now=now,
             today=date(2027, 2, 15),
         )
         return int(result.invoices_issued)

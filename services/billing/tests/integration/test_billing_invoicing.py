@@ -260,7 +260,7 @@ async def test_r21_invoice_method_applied_vs_completed_vs_service_without_transf
     assert [e["decision"] for e in decided] == ["completed"]
     audited = await billing.scalar(
         "SELECT count(*) FROM audit_log WHERE action = 'billing.account_transfer.completed'"
-        " AND details->>'member_id' = :m",
+        " AND member_id = CAST(:m AS uuid)",
         m=str(completed),
     )
     assert audited == 1
@@ -271,9 +271,7 @@ async def test_r21_invoice_method_applied_vs_completed_vs_service_without_transf
     )
     assert transfer_invoice["due_date"] == "2026-07-27"
     async with billing.runtime.uow() as uow:
-        await settle_account_transfers(
-            uow=uow, today=date(2026, 7, 27), now=billing.runtime.clock()
-        )
+        await settle_account_transfers(uow=uow, today=date(2026, 7, 27))
     after = {i["id"]: i for i in await billing.invoices_of(completed)}
     assert after[transfer_invoice["id"]]["status"] == "paid"
 
@@ -348,7 +346,7 @@ async def test_r24_partial_payments_add_up_and_unpaid_invoices_become_overdue(
     assert rest.json()["status"] == "paid" and rest.json()["paid_amount"] == 3300
 
     async with billing.runtime.uow() as uow:
-        await mark_overdue(uow=uow, today=date(2026, 12, 1), now=billing.runtime.clock())
+        await mark_overdue(uow=uow, today=date(2026, 12, 1))
     statuses = {i["id"]: i["status"] for i in await billing.invoices_of(late)}
     assert statuses[unpaid["id"]] == "overdue"
     assert (await billing.invoices_of(payer))[0]["status"] == "paid"

@@ -47,11 +47,23 @@ async def check_service_platform(
         async with engine.connect() as conn:
             tables = set(await conn.run_sync(lambda sync: sa.inspect(sync).get_table_names()))
             version = await conn.scalar(sa.text("SELECT version_num FROM alembic_version"))
+            guards = set(
+                (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT tgname FROM pg_trigger"
+                            " WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"
+                        )
+                    )
+                ).scalars()
+            )
     finally:
         await engine.dispose()
     expected = {m.__tablename__ for m in PLATFORM_TABLES}  # type: ignore[attr-defined]
     assert expected <= tables, f"missing platform tables: {expected - tables}"
     assert version, "no Alembic revision recorded"
+    # R34: the audit trail is append-only.
+    assert guards == {"audit_log_append_only", "audit_log_no_truncate"}, guards
 
     module, _, factory = definition.app_factory.partition(":")
     app = getattr(importlib.import_module(module), factory)(settings)
@@ -73,6 +85,12 @@ async def check_service_platform(
             ops = await client.get(dead_letters, headers=tokens.ops())
             assert ops.status_code == 200, ops.text
             assert ops.json() == {"items": [], "next_cursor": None}
+            audit_log = f"/api/v1/ops/{definition.name}/audit-log"
+            assert (await client.get(audit_log)).status_code == 401
+            assert (await client.get(audit_log, headers=tokens.member())).status_code == 403
+            trail = await client.get(audit_log, headers=tokens.ops())
+            assert trail.status_code == 200, trail.text
+            assert trail.json() == {"items": [], "next_cursor": None}
     finally:
         await app.state.jwks_verifier.close()
         await app.state.runtime.close()

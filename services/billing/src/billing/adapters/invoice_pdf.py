@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
+
+from billing.domain.invoice import Invoice
 
 FONT = "HeiseiKakuGo-W5"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -45,14 +46,14 @@ def jdate(day: date) -> str:
     return f"{day.year}年{day.month:02d}月{day.day:02d}日"
 
 
-def render_invoice_pdf(inv: dict[str, Any]) -> bytes:
-    """The PDF of an invoice row with its ``lines`` (see ``service_layer.invoices``)."""
+def render_invoice_pdf(inv: Invoice) -> bytes:
+    """The PDF of an invoice with its lines."""
     buffer = io.BytesIO()
     pdf = Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(f"請求書 {inv['invoice_number']}")
+    pdf.setTitle(f"請求書 {inv.invoice_number}")
     width, height = A4
-    by_transfer = inv["payment_method"] == "account_transfer"
-    issuer, recipient = inv["issuer"], inv["recipient"]
+    by_transfer = inv.payment_method == "account_transfer"
+    issuer, recipient = inv.issuer, inv.recipient
     y = height - 20 * mm
 
     def text(x: float, line: str, size: float = 9.5, *, right: bool = False) -> None:
@@ -60,15 +61,15 @@ def render_invoice_pdf(inv: dict[str, Any]) -> bytes:
         (pdf.drawRightString if right else pdf.drawString)(x, y, line)
 
     title = "請求書（口座振替のお知らせ）" if by_transfer else "請求書"
-    if inv.get("corrects_invoice_id"):
+    if inv.corrects_invoice_id:
         title = "訂正" + title
     text(20 * mm, title, 18)
-    text(width - 20 * mm, f"請求書番号 {inv['invoice_number']}", right=True)
+    text(width - 20 * mm, f"請求書番号 {inv.invoice_number}", right=True)
     y -= 6 * mm
-    text(width - 20 * mm, f"請求日 {jdate(inv['issue_date'])}", right=True)
-    if inv["status"] == "void":
+    text(width - 20 * mm, f"請求日 {jdate(inv.issue_date)}", right=True)
+    if inv.status == "void":
         y -= 6 * mm
-        text(width - 20 * mm, f"無効（{inv.get('void_reason') or ''}）", 12, right=True)
+        text(width - 20 * mm, f"無効（{inv.void_reason or ''}）", 12, right=True)
     y -= 12 * mm
     organization = recipient["organization_name"]
     text(20 * mm, f"{organization} 御中", 13)
@@ -89,13 +90,13 @@ def render_invoice_pdf(inv: dict[str, Any]) -> bytes:
         pdf.drawRightString(width - 20 * mm, issuer_y, line)
         issuer_y -= 5 * mm
     y -= 12 * mm
-    service = inv["service_name"]["ja"]
+    service = inv.service_name["ja"]
     text(20 * mm, f"サービス: {service}")
     y -= 6 * mm
-    period = f"{jdate(inv['usage_period_start'])}〜{jdate(inv['usage_period_end'])}"
+    period = f"{jdate(inv.usage_period_start)}〜{jdate(inv.usage_period_end)}"
     text(20 * mm, f"ご利用期間: {period}")
     y -= 6 * mm
-    text(20 * mm, f"ご請求金額（税込）: {yen(inv['total'])}", 14)
+    text(20 * mm, f"ご請求金額（税込）: {yen(inv.total)}", 14)
     y -= 10 * mm
 
     columns = (20 * mm, 118 * mm, 140 * mm, 165 * mm, width - 20 * mm)
@@ -104,23 +105,23 @@ def render_invoice_pdf(inv: dict[str, Any]) -> bytes:
     text(columns[4], "金額", 9, right=True)
     y -= 2 * mm
     pdf.line(20 * mm, y, width - 20 * mm, y)
-    for line in inv["lines"]:
+    for item in inv.lines:
         y -= 6 * mm
-        label = " ".join(p for p in (line["plan_name"]["ja"], _KIND_LABELS[line["kind"]]) if p)
-        if line["period_start"]:
-            label += f" {line['period_start']:%m/%d}〜{line['period_end']:%m/%d}"
+        label = " ".join(p for p in (item.plan_name["ja"], _KIND_LABELS[item.kind]) if p)
+        if item.period_start:
+            label += f" {item.period_start:%m/%d}〜{item.period_end:%m/%d}"
         text(columns[0], label, 9)
-        text(columns[1], str(line["quantity"]), 9)
-        text(columns[2], yen(line["unit_price"]), 9)
-        text(columns[3], "10%" if line["taxable"] else "不課税", 9)
-        text(columns[4], yen(line["amount"]), 9, right=True)
+        text(columns[1], str(item.quantity), 9)
+        text(columns[2], yen(item.unit_price), 9)
+        text(columns[3], "10%" if item.taxable else "不課税", 9)
+        text(columns[4], yen(item.amount), 9, right=True)
     y -= 3 * mm
     pdf.line(20 * mm, y, width - 20 * mm, y)
     for label, amount in (
-        ("10%対象 小計（税抜）", inv["taxable_subtotal"]),
-        ("消費税（10%）", inv["tax"]),
-        ("不課税 小計", inv["non_taxable_subtotal"]),
-        ("合計（税込）", inv["total"]),
+        ("10%対象 小計（税抜）", inv.taxable_subtotal),
+        ("消費税（10%）", inv.tax),
+        ("不課税 小計", inv.non_taxable_subtotal),
+        ("合計（税込）", inv.total),
     ):
         y -= 6 * mm
         text(columns[2], label, 9.5)
@@ -129,14 +130,14 @@ def render_invoice_pdf(inv: dict[str, Any]) -> bytes:
     if by_transfer:
         text(20 * mm, "お支払方法: 口座振替")
         y -= 6 * mm
-        text(20 * mm, f"振替日: {jdate(inv['due_date'])}（ご登録の口座から引き落とします）")
+        text(20 * mm, f"振替日: {jdate(inv.due_date)}（ご登録の口座から引き落とします）")
     else:
         text(20 * mm, "お支払方法: 請求書払い（銀行振込）")
         y -= 6 * mm
-        text(20 * mm, f"お支払期限: {jdate(inv['due_date'])}")
+        text(20 * mm, f"お支払期限: {jdate(inv.due_date)}")
         y -= 6 * mm
         text(20 * mm, f"お振込先: {issuer['payee_bank_account']}")
-    if inv.get("consolidated_mailing"):
+    if inv.consolidated_mailing:
         y -= 6 * mm
         text(20 * mm, "おまとめ送付（同封発送）")
 
@@ -146,7 +147,7 @@ def render_invoice_pdf(inv: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def _receipt(pdf: Canvas, inv: dict[str, Any], by_transfer: bool, width: float) -> None:
+def _receipt(pdf: Canvas, inv: Invoice, by_transfer: bool, width: float) -> None:
     y = 70 * mm
     pdf.setDash(3, 3)
     pdf.line(10 * mm, y, width - 10 * mm, y)
@@ -157,19 +158,19 @@ def _receipt(pdf: Canvas, inv: dict[str, Any], by_transfer: bool, width: float) 
     pdf.setFont(FONT, 14)
     pdf.drawString(20 * mm, y, "領収証")
     pdf.setFont(FONT, 9.5)
-    recipient = inv["recipient"]
+    recipient = inv.recipient
     lines = [
         f"{recipient['organization_name']} 様",
-        f"金額 {yen(inv['total'])}（うち消費税 {yen(inv['tax'])}）",
-        f"請求書番号 {inv['invoice_number']}",
+        f"金額 {yen(inv.total)}（うち消費税 {yen(inv.tax)}）",
+        f"請求書番号 {inv.invoice_number}",
     ]
     if by_transfer:
-        lines.append(f"口座振替日 {jdate(inv['due_date'])} の引落しをもって領収いたしました。")
+        lines.append(f"口座振替日 {jdate(inv.due_date)} の引落しをもって領収いたしました。")
         lines.append("口座振替のお知らせ兼領収証")
     else:
-        lines.append(f"お支払期限 {jdate(inv['due_date'])}")
+        lines.append(f"お支払期限 {jdate(inv.due_date)}")
         lines.append("上記金額をお振込みいただいたことをもって領収とします（領収証控え）。")
-    issuer = inv["issuer"]
+    issuer = inv.issuer
     lines.append(f"{issuer['name']} 登録番号 {issuer['registration_number']}")
     lines.append(f"お問い合わせ TEL {issuer['inquiry_phone']}")
     for line in lines:

@@ -9,6 +9,8 @@ issued — a trigger refuses changes to their amounts (migration 0002).
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -148,3 +150,9 @@ billing_run_month = sa.Table(
     sa.Column("completed_at", _UTC, nullable=False),
     sa.Column("invoices_issued", sa.Integer(), nullable=False),
 )
+
+
+def plain_uuid(value: uuid.UUID) -> uuid.UUID:
+    """asyncpg's UUID subclass as a plain ``uuid.UUID``: servicekit's cursors encode
+    values by their exact type."""
+    return uuid.UUID(int=value.int)

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from billing.api.deps import ClockDep, MemberIdDep, RuntimeDep, SettingsDep
+from billing.api import errors
+from billing.api.deps import MemberIdDep, SettingsDep, UowDep
 from billing.api.schemas import (
     AccountTransferBody,
     AccountTransferView,
@@ -17,30 +18,10 @@ from billing.api.schemas import (
 from billing.domain.account_transfer import BankDetails
 from billing.service_layer import accounts
 from servicekit.crypto import SecretBox
-from servicekit.problems import Problem
 
 router = APIRouter(prefix="/api/v1/billing", tags=["billing account"])
 
-_TWO_METHODS_JA = (
-    "お支払方法は「請求書払い（invoice）」と「口座振替（account_transfer）」の2種類です。"
-)
-_TWO_METHODS_EN = "The payment methods are invoice payment (invoice) and account transfer "
-_TWO_METHODS_EN += "(account_transfer)."
 _CARD_HINTS = ("card", "cvc", "cvv", "security_code", "expiry", "expiration", "pan")
-
-
-def _card_refused() -> Problem:
-    return Problem(
-        422,
-        "billing.credit_card_not_accepted",
-        ja="クレジットカードはご利用いただけません。"
-        + _TWO_METHODS_JA
-        + "口座振替は POST /api/v1/billing/account-transfer からお申し込みください。",
-        en="Credit cards are not accepted. "
-        + _TWO_METHODS_EN
-        + " Apply for account transfer with POST /api/v1/billing/account-transfer.",
-        extra={"payment_methods": ["invoice", "account_transfer"]},
-    )
 
 
 #: The account routes answer for the caller's own account, which an operator has none of.
@@ -50,56 +31,32 @@ _NO_ACCOUNT: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/account", response_model=AccountView, responses=_NO_ACCOUNT)
-async def get_account(member_id: MemberIdDep, runtime: RuntimeDep) -> AccountView:
+async def get_account(member_id: MemberIdDep, uow: UowDep) -> AccountView:
     """The member's payment method and the state of an account-transfer application."""
-    async with runtime.sessions() as session:
-        found = await accounts.get_account(session=session, member_id=member_id)
-    if found is None:
-        raise accounts.account_not_found()
+    async with uow:
+        found = await accounts.get_account(uow=uow, member_id=member_id)
     return AccountView.of(found)
 
 
 @router.patch("/account", response_model=AccountView, responses=_NO_ACCOUNT)
-async def patch_account(
-    body: PatchAccountBody, member_id: MemberIdDep, runtime: RuntimeDep
-) -> AccountView:
+async def patch_account(body: PatchAccountBody, member_id: MemberIdDep, uow: UowDep) -> AccountView:
     """Choose the payment method. Card data or ``credit_card`` is refused (422); account
     transfer is applied for with ``POST /billing/account-transfer`` instead."""
     extra = body.model_extra or {}
     if body.payment_method == "credit_card" or any(
         hint in key.lower() for key in extra for hint in _CARD_HINTS
     ):
-        raise _card_refused()
-    async with runtime.sessions() as session:
-        found = await accounts.get_account(session=session, member_id=member_id)
-    if found is None:
-        raise accounts.account_not_found()
+        raise errors.card_refused()
+    async with uow:
+        found = await accounts.get_account(uow=uow, member_id=member_id)
     wanted = body.payment_method
-    if wanted is None or wanted == found["payment_method"]:
+    if wanted is None or wanted == found.account.payment_method:
         return AccountView.of(found)
     if wanted == "account_transfer":
-        raise Problem(
-            409,
-            "billing.apply_for_account_transfer",
-            ja="口座振替は POST /api/v1/billing/account-transfer でお申し込みください"
-            "（手続き完了まで約2か月かかります）。",
-            en="Apply for account transfer with POST /api/v1/billing/account-transfer "
-            "(it takes about two months to complete).",
-        )
+        raise errors.apply_for_account_transfer()
     if wanted == "invoice":
-        raise Problem(
-            409,
-            "billing.stop_transfer_by_inquiry",
-            ja="口座振替の停止はお問い合わせフォーム（請求）からご連絡ください。",
-            en="To stop account transfer, send a billing inquiry.",
-        )
-    raise Problem(
-        422,
-        "billing.unknown_payment_method",
-        ja="指定されたお支払方法はご利用いただけません。" + _TWO_METHODS_JA,
-        en="That payment method is not available. " + _TWO_METHODS_EN,
-        extra={"payment_methods": ["invoice", "account_transfer"]},
-    )
+        raise errors.stop_transfer_by_inquiry()
+    raise errors.unknown_payment_method()
 
 
 @router.post(
@@ -111,9 +68,8 @@ async def patch_account(
 async def apply_for_account_transfer(
     body: AccountTransferBody,
     member_id: MemberIdDep,
-    runtime: RuntimeDep,
+    uow: UowDep,
     settings: SettingsDep,
-    clock: ClockDep,
 ) -> AccountTransferView:
     """Apply for account transfer: ``applied`` until ops complete it (about two months);
     invoices stay on invoice payment meanwhile (R21)."""
@@ -124,13 +80,12 @@ async def apply_for_account_transfer(
         account_number=body.account_number,
         holder_name_kana=body.holder_name_kana,
     )
-    async with runtime.uow() as uow:
-        row = await accounts.apply_for_account_transfer(
+    async with uow:
+        transfer = await accounts.apply_for_account_transfer(
             uow=uow,
             member_id=member_id,
             details=details,
             box=SecretBox(settings.bank_details_key),
-            now=clock(),
             lead_days=settings.account_transfer_lead_days,
         )
-    return AccountTransferView.of(row)
+    return AccountTransferView.of(transfer)

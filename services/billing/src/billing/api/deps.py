@@ -1,42 +1,37 @@
-"""Dependencies shared by the billing routers: runtime, settings, clock, the caller."""
+"""Typed dependencies of the billing routers: runtime, settings, clock, unit of work and
+the calling member."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from typing import Annotated, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
 from billing.config import Settings
-from servicekit.auth import CurrentMember
-from servicekit.clock import Clock
-from servicekit.problems import Problem
-from servicekit.runtime import Runtime
+from billing.service_layer.unit_of_work import BillingUnitOfWork
+from servicekit.auth import CurrentMemberId
+from servicekit.deps import ClockDep, RuntimeDep
+
+__all__ = ["ClockDep", "MemberIdDep", "RuntimeDep", "SettingsDep", "UowDep", "UowFactoryDep"]
 
 
-def _runtime(request: Request) -> Runtime:
-    return cast(Runtime, request.app.state.runtime)
+async def _settings(runtime: RuntimeDep) -> Settings:
+    return cast(Settings, runtime.settings)
 
 
-def _settings(request: Request) -> Settings:
-    return cast(Settings, _runtime(request).settings)
+async def _uow_factory(runtime: RuntimeDep) -> Callable[[], BillingUnitOfWork]:
+    return cast(Callable[[], BillingUnitOfWork], runtime.uow)
 
 
-def _clock(request: Request) -> Clock:
-    return _runtime(request).clock
+async def _uow(runtime: RuntimeDep) -> BillingUnitOfWork:
+    return cast(BillingUnitOfWork, runtime.uow())
 
 
-def _member_id(member: CurrentMember) -> uuid.UUID:
-    try:
-        return uuid.UUID(member.subject)
-    except ValueError:
-        raise Problem(
-            403, "auth.not_a_member", ja="会員としてログインしてください。", en="Members only."
-        ) from None
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-ClockDep = Annotated[Clock, Depends(_clock)]
+#: A billing unit of work (not entered yet: ``async with uow:``).
+UowDep = Annotated[BillingUnitOfWork, Depends(_uow)]
+#: Makes billing units of work (the billing run commits batch by batch).
+UowFactoryDep = Annotated[Callable[[], BillingUnitOfWork], Depends(_uow_factory)]
 #: The calling member's id (their token's subject).
-MemberIdDep = Annotated[uuid.UUID, Depends(_member_id)]
+MemberIdDep = CurrentMemberId

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from billing.adapters.invoice_pdf import render_invoice_pdf
-from billing.api.deps import MemberIdDep, RuntimeDep
+from billing.api.deps import MemberIdDep, UowDep
 from billing.api.schemas import InvoicePage, InvoiceSummary, InvoiceView
 from billing.service_layer import invoices
-from servicekit.problems import refusing_invalid_cursors
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 
@@ -21,30 +20,25 @@ router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 @router.get("", response_model=InvoicePage)
 async def list_invoices(
     member_id: MemberIdDep,
-    runtime: RuntimeDep,
+    uow: UowDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: str | None = None,
 ) -> InvoicePage:
     """The member's own invoices, newest first."""
-    async with runtime.sessions() as session:
-        with refusing_invalid_cursors():
-            rows, next_cursor = await invoices.list_invoices(
-                session=session, member_id=member_id, limit=limit, cursor=cursor
-            )
-    return InvoicePage(items=[InvoiceSummary.of(r) for r in rows], next_cursor=next_cursor)
+    async with uow:
+        page = await invoices.list_invoices(
+            uow=uow, member_id=member_id, limit=limit, cursor=cursor
+        )
+    return InvoicePage(
+        items=[InvoiceSummary.of(i) for i in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/{invoice_id}", response_model=InvoiceView)
-async def get_invoice(
-    invoice_id: uuid.UUID, member_id: MemberIdDep, runtime: RuntimeDep
-) -> InvoiceView:
+async def get_invoice(invoice_id: uuid.UUID, member_id: MemberIdDep, uow: UowDep) -> InvoiceView:
     """One of the member's invoices (404 for anyone else's)."""
-    async with runtime.sessions() as session:
-        found = await invoices.get_invoice(
-            session=session, invoice_id=invoice_id, member_id=member_id
-        )
-    if found is None:
-        raise invoices.invoice_not_found()
+    async with uow:
+        found = await invoices.get_invoice(uow=uow, invoice_id=invoice_id, member_id=member_id)
     return InvoiceView.of(found)
 
 
@@ -53,23 +47,15 @@ async def get_invoice(
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-async def get_invoice_pdf(
-    invoice_id: uuid.UUID, member_id: MemberIdDep, runtime: RuntimeDep
-) -> Response:
+async def get_invoice_pdf(invoice_id: uuid.UUID, member_id: MemberIdDep, uow: UowDep) -> Response:
     """The invoice as a Japanese PDF with its receipt slip, or for account transfer the
     transfer notice with its receipt (R24). Own invoices only."""
-    async with runtime.sessions() as session:
-        found = await invoices.get_invoice(
-            session=session, invoice_id=invoice_id, member_id=member_id
-        )
-    if found is None:
-        raise invoices.invoice_not_found()
+    async with uow:
+        found = await invoices.get_invoice(uow=uow, invoice_id=invoice_id, member_id=member_id)
     # Drawing takes a few milliseconds of CPU: keep the event loop free meanwhile.
     pdf = await asyncio.to_thread(render_invoice_pdf, found)
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="invoice-{found["invoice_number"]}.pdf"'
-        },
+        headers={"Content-Disposition": f'inline; filename="invoice-{found.invoice_number}.pdf"'},
     )

@@ -8,7 +8,9 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from billing.domain.account_transfer import is_katakana_name
+from billing.domain.account_transfer import AccountTransfer, is_katakana_name
+from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
+from billing.service_layer.accounts import AccountWithTransfer
 from bizmall_events import LocalizedText, PaymentMethod
 
 
@@ -27,8 +29,10 @@ class AccountTransferView(BaseModel):
     reason: str | None = None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls(**row, account_number_masked=row["masked_number"])
+    def of(cls, transfer: AccountTransfer) -> Self:
+        return cls.model_validate(
+            {**vars(transfer), "account_number_masked": transfer.masked_number}
+        )
 
 
 class OpsAccountTransferView(AccountTransferView):
@@ -53,13 +57,13 @@ class AccountView(BaseModel):
     account_transfer: AccountTransferView | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> AccountView:
-        transfer = row.get("account_transfer")
+    def of(cls, found: AccountWithTransfer) -> AccountView:
+        account, transfer = found.account, found.account_transfer
         return cls(
-            id=row["id"],
-            member_id=row["member_id"],
-            payment_method=row["payment_method"],
-            consolidated_mailing=row["consolidated_mailing"],
+            id=account.id,
+            member_id=account.member_id,
+            payment_method=account.payment_method,
+            consolidated_mailing=account.consolidated_mailing,
             account_transfer=AccountTransferView.of(transfer) if transfer else None,
         )
 
@@ -92,10 +96,6 @@ class AccountTransferBody(BaseModel):
         return value
 
 
-#: The states of an invoice (R24).
-InvoiceStatus = Literal["issued", "paid", "overdue", "void"]
-
-
 class InvoiceLineView(BaseModel):
     position: int
     contract_id: uuid.UUID | None
@@ -109,23 +109,18 @@ class InvoiceLineView(BaseModel):
     period_end: date | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> InvoiceLineView:
+    def of(cls, line: InvoiceLine) -> InvoiceLineView:
         return cls(
-            **{
-                k: row[k]
-                for k in (
-                    "position",
-                    "contract_id",
-                    "kind",
-                    "quantity",
-                    "unit_price",
-                    "amount",
-                    "period_start",
-                    "period_end",
-                )
-            },
-            name=LocalizedText.model_validate(row["plan_name"]),
-            tax_category="10%" if row["taxable"] else "non_taxable",
+            position=line.position,
+            contract_id=line.contract_id,
+            kind=line.kind,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            name=LocalizedText.model_validate(line.plan_name),
+            tax_category="10%" if line.taxable else "non_taxable",
         )
 
 
@@ -154,8 +149,8 @@ class InvoiceSummary(BaseModel):
     corrects_invoice_id: uuid.UUID | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> Self:
-        return cls.model_validate(row)
+    def of(cls, invoice: Invoice) -> Self:
+        return cls.model_validate(invoice, from_attributes=True)
 
 
 class OpsInvoiceSummary(InvoiceSummary):
@@ -182,15 +177,15 @@ class InvoiceView(InvoiceSummary):
     void_reason: str | None
 
     @classmethod
-    def of(cls, row: dict[str, Any]) -> InvoiceView:
+    def of(cls, invoice: Invoice) -> Self:
         return cls.model_validate(
             {
-                **row,
-                "lines": [InvoiceLineView.of(line) for line in row["lines"]],
+                **vars(invoice),
+                "lines": [InvoiceLineView.of(line) for line in invoice.lines],
                 "tax_subtotals": [
-                    TaxSubtotal(category="10%", subtotal=row["taxable_subtotal"], tax=row["tax"]),
+                    TaxSubtotal(category="10%", subtotal=invoice.taxable_subtotal, tax=invoice.tax),
                     TaxSubtotal(
-                        category="non_taxable", subtotal=row["non_taxable_subtotal"], tax=0
+                        category="non_taxable", subtotal=invoice.non_taxable_subtotal, tax=0
                     ),
                 ],
             }

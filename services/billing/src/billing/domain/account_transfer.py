@@ -3,18 +3,23 @@ how it moves; pure.
 
 An application is ``applied`` until ops complete or reject it; only a completed
 transfer lets invoices be debited. The bank details are sealed before they are
-stored (see ``service_layer.accounts``); this module never sees them leave.
+stored (see ``service_layer.accounts``): an application keeps only the sealed
+text, the bank and branch codes and the last three digits.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
+
+from billing.domain.errors import ReasonRequired, TransferNotPending
 
 AccountType = Literal["ordinary", "current"]
 TransferStatus = Literal["applied", "completed", "rejected"]
+Decision = Literal["completed", "rejected"]
 
 # Full-width katakana (with ・ and ー), half-width katakana (with ﾞ ﾟ ｰ) and spaces:
 # bank account holder names are registered in katakana.
@@ -60,12 +65,37 @@ def expected_completion(applied_on: date, lead_days: int) -> date:
     return applied_on + timedelta(days=lead_days)
 
 
-class TransferNotPending(Exception):
-    """Ops tried to decide an application that is already decided."""
-
-
-def decide(status: TransferStatus, decision: Literal["completed", "rejected"]) -> TransferStatus:
+def decide(status: TransferStatus, decision: Decision) -> TransferStatus:
     """The status after ops decide an ``applied`` application."""
     if status != "applied":
         raise TransferNotPending(status)
     return decision
+
+
+@dataclass
+class AccountTransfer:
+    """One account-transfer application of a billing account (R21)."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    member_id: uuid.UUID
+    status: TransferStatus
+    bank_code: str
+    branch_code: str
+    account_type: AccountType
+    masked_number: str
+    sealed_details: str
+    applied_at: datetime
+    expected_completion_date: date
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+
+    def decide(self, decision: Decision, *, reason: str | None, actor: str, now: datetime) -> None:
+        """Ops complete or reject the application; a rejection says why."""
+        if decision == "rejected" and not reason:
+            raise ReasonRequired()
+        self.status = decide(self.status, decision)
+        self.decided_at = now
+        self.decided_by = actor
+        self.reason = reason

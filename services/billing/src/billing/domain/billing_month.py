@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from jpcalendar import billing_issue_date, first_business_day_on_or_after
 
@@ -32,16 +33,17 @@ class UsageMonth:
         """The month ``day`` falls in."""
         return cls(day.year, day.month)
 
-    @property
+    @cached_property
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
 
-    @property
+    # Cached: the billing run asks a month for its bounds several times per contract.
+    @cached_property
     def days(self) -> int:
         """Days in the month (29 in a leap February)."""
         return calendar.monthrange(self.year, self.month)[1]
 
-    @property
+    @cached_property
     def last_day(self) -> date:
         return date(self.year, self.month, self.days)
 
@@ -80,3 +82,11 @@ def transfer_date(issue_date: date, transfer_day: int) -> date:
         date(month.year, month.month, min(transfer_day, month.days))
     )
     return max(debit, issue_date)
+
+
+def due_date_of(payment_method: str, issue_date: date, transfer_day: int) -> date:
+    """When an invoice issued on ``issue_date`` is due: its debit date for account
+    transfer, else the end of the issue month."""
+    if payment_method == "account_transfer":
+        return transfer_date(issue_date, transfer_day)
+    return invoice_due_date(issue_date)

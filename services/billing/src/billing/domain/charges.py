@@ -12,12 +12,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, Protocol
 
 from billing.domain.billing_month import UsageMonth
 
 #: ``adjustment`` lines appear only on corrected invoices, entered by ops.
 LineKind = Literal["monthly_fee", "prorated_fee", "initial_fee", "termination_fee", "adjustment"]
+
+
+class BillableTerms(Protocol):
+    """What the money rules read of a contract (``ContractTermsForBilling`` or the
+    contract copy billing keeps)."""
+
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def monthly_fee(self) -> int: ...
+    @property
+    def initial_fee(self) -> int: ...
+    @property
+    def free_first_month(self) -> bool: ...
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def end_date(self) -> date | None: ...
+    @property
+    def early_termination_fee(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -53,21 +73,22 @@ def prorate(monthly_fee: int, quantity: int, days_used: int, days_in_month: int)
     return monthly_fee * quantity * days_used // days_in_month
 
 
-def first_billable_month(terms: ContractTermsForBilling) -> UsageMonth:
+def first_billable_month(terms: BillableTerms) -> UsageMonth:
     """The month of the contract's first invoice: its start month, or the next one when
     the start month is free (R23)."""
     start = UsageMonth.of(terms.start_date)
     return start.next() if terms.free_first_month else start
 
 
-def covers(terms: ContractTermsForBilling, usage: UsageMonth) -> bool:
-    """Whether the contract runs for at least one day of ``usage``."""
+def covers(terms: BillableTerms, usage: UsageMonth) -> bool:
+    """Whether the contract runs for at least one day of ``usage`` (an end date before
+    the start date, which ordering never sends, runs no day at all)."""
     return terms.start_date <= usage.last_day and (
-        terms.end_date is None or terms.end_date >= usage.first_day
+        terms.end_date is None or terms.end_date >= max(usage.first_day, terms.start_date)
     )
 
 
-def charges_for(terms: ContractTermsForBilling, usage: UsageMonth) -> list[Charge]:
+def charges_for(terms: BillableTerms, usage: UsageMonth) -> list[Charge]:
     """The lines one contract puts on the invoice of ``usage`` (empty when none)."""
     if not covers(terms, usage):
         return []
@@ -86,7 +107,7 @@ def charges_for(terms: ContractTermsForBilling, usage: UsageMonth) -> list[Charg
     return lines
 
 
-def _fee_line(terms: ContractTermsForBilling, usage: UsageMonth, first: date, last: date) -> Charge:
+def _fee_line(terms: BillableTerms, usage: UsageMonth, first: date, last: date) -> Charge:
     days_used = (last - first).days + 1
     if days_used == usage.days:
         amount = terms.monthly_fee * terms.quantity

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from billing.domain.charges import Charge
+from typing import Protocol
 
 #: The standard consumption tax rate, in percent (R25: the rate printed is 10%).
 TAX_RATE_PERCENT = 10
@@ -15,6 +14,16 @@ def consumption_tax(taxable_subtotal: int) -> int:
     """Consumption tax on the taxable subtotal of a whole invoice, rounded down to the
     yen — computed once per invoice, never per line (R25)."""
     return taxable_subtotal * TAX_RATE_PERCENT // 100
+
+
+class Priced(Protocol):
+    """An invoice line or a charge: an amount in one tax category."""
+
+    @property
+    def amount(self) -> int: ...
+
+    @property
+    def taxable(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +39,7 @@ class InvoiceTotals:
         return self.taxable_subtotal + self.tax + self.non_taxable_subtotal
 
     @classmethod
-    def of(cls, charges: Iterable[Charge]) -> InvoiceTotals:
+    def of(cls, charges: Iterable[Priced]) -> InvoiceTotals:
         """Totals of the given lines."""
         taxable = non_taxable = 0
         for charge in charges:
