@@ -256,7 +256,10 @@ async def test_r26_order_bound_inquiry_answered_by_ops(
     console = await new_page()
     await ops.log_in(console)
     await console.get_by_role("link", name="お問い合わせ対応").click()
-    await console.locator(f"tr[data-inquiry-id='{inquiry_id}']").get_by_role("link").click()
+    ops_row = console.locator(f"tr[data-inquiry-id='{inquiry_id}']")
+    # The row names its member, linked to the customer page (R30).
+    await expect(ops_row.locator(f".member-note a[data-member-id='{member.id}']")).to_be_visible()
+    await ops_row.get_by_role("link", name="開始日の変更について").click()
     await expect(console.locator(".message").first).to_contain_text("1週間後ろ")
     await console.get_by_label("回答内容").fill("承知しました。担当よりご連絡します。")
     await console.get_by_role("button", name="回答を送信").click()

@@ -38,7 +38,9 @@ MATRIX: dict[str, list[Probe]] = {
     f"{_V1}/auth/login": [Probe("POST", f"{_V1}/auth/login", {})],
     f"{_V1}/auth/register": [Probe("POST", f"{_V1}/auth/register", {})],
     f"{_V1}/auth/password-reset": [Probe("POST", f"{_V1}/auth/password-reset", {})],
+    f"{_V1}/auth/verify-email/resend": [Probe("POST", f"{_V1}/auth/verify-email/resend", {})],
     f"{_V1}/auth": [Probe("POST", f"{_V1}/auth/verify-email", {})],
+    f"{_V1}/me/email/confirm": [Probe("POST", f"{_V1}/me/email/confirm", {})],
     f"{_V1}/me": [Probe("GET", f"{_V1}/me"), Probe("GET", f"{_V1}/me/identity-documents")],
     f"{_V1}/services": [Probe("GET", f"{_V1}/services"), Probe("POST", f"{_V1}/services", {})],
     f"{_V1}/orders": [
@@ -65,16 +67,26 @@ MATRIX: dict[str, list[Probe]] = {
     f"{_V1}/ops/identity": [
         Probe("GET", f"{_V1}/ops/identity/documents"),
         Probe("GET", f"{_V1}/ops/identity/withdrawals"),
+        Probe("GET", f"{_V1}/ops/identity/members?q=ﾔﾏﾀﾞ"),
+        Probe("GET", f"{_V1}/ops/identity/audit-log"),
     ],
-    f"{_V1}/ops/catalog": [Probe("GET", f"{_V1}/ops/catalog/services")],
+    f"{_V1}/ops/catalog": [
+        Probe("GET", f"{_V1}/ops/catalog/services"),
+        Probe("GET", f"{_V1}/ops/catalog/audit-log"),
+    ],
     f"{_V1}/ops/ordering": [
         Probe("GET", f"{_V1}/ops/ordering/orders"),
         Probe("GET", f"{_V1}/ops/ordering/orders/{{order}}"),
+        Probe("GET", f"{_V1}/ops/ordering/audit-log"),
     ],
-    f"{_V1}/ops/billing": [Probe("GET", f"{_V1}/ops/billing/invoices")],
+    f"{_V1}/ops/billing": [
+        Probe("GET", f"{_V1}/ops/billing/invoices"),
+        Probe("GET", f"{_V1}/ops/billing/audit-log"),
+    ],
     f"{_V1}/ops/notification": [
         Probe("GET", f"{_V1}/ops/notification/inquiries"),
         Probe("GET", f"{_V1}/ops/notification/inquiries/{{inquiry}}"),
+        Probe("GET", f"{_V1}/ops/notification/audit-log"),
     ],
 }
 

@@ -23,7 +23,15 @@ import {
   OrdersPage,
 } from "./pages/member";
 import { OpsBillingPage, OpsPage } from "./pages/ops";
+import { OpsAuditPage } from "./pages/ops-audit";
 import { OpsCatalogPage, OpsServicePage } from "./pages/ops-catalog";
+import {
+  OpsContractPage,
+  OpsCustomerPage,
+  OpsCustomersPage,
+  OpsOrderPage,
+  OpsWithdrawalsPage,
+} from "./pages/ops-customers";
 import {
   OpsDeadLettersPage,
   OpsDocumentsPage,
@@ -60,6 +68,12 @@ function opsRoute(path: string) {
   if (path === "/ops/inquiries") return <OpsInquiriesPage />;
   if ((match = path.match(/^\/ops\/inquiries\/([^/]+)$/))) return <OpsInquiryPage id={match[1]} />;
   if (path === "/ops/dead-letters") return <OpsDeadLettersPage />;
+  if (path === "/ops/customers") return <OpsCustomersPage />;
+  if ((match = path.match(/^\/ops\/customers\/([^/]+)$/))) return <OpsCustomerPage key={match[1]} id={match[1]} />;
+  if ((match = path.match(/^\/ops\/orders\/([^/]+)$/))) return <OpsOrderPage id={match[1]} />;
+  if ((match = path.match(/^\/ops\/contracts\/([^/]+)$/))) return <OpsContractPage id={match[1]} />;
+  if (path === "/ops/withdrawals") return <OpsWithdrawalsPage />;
+  if (path === "/ops/audit") return <OpsAuditPage />;
   return <p role="alert">{t("notFound")}</p>;
 }
 

@@ -25,7 +25,9 @@ from servicekit.settings import ServiceSettings
 #: Per-window allowance of every rate class under the ``benchmark`` profile.
 BENCHMARK_LIMIT = 1_000_000_000
 
-RateClass = Literal["login", "registration", "password_reset", "write"]
+RateClass = Literal[
+    "login", "registration", "password_reset", "verification_resend", "write", "public_read"
+]
 
 SERVICES: tuple[str, ...] = ("identity", "catalog", "ordering", "billing", "notification")
 
@@ -107,11 +109,27 @@ class Settings(ServiceSettings):
     password_reset_rate_window_seconds: int = Field(
         default=600, description="Window of the password-reset limit."
     )
+    verification_resend_rate_limit: int = Field(
+        default=5, description="Verification-link resend requests per IP per window."
+    )
+    verification_resend_rate_window_seconds: int = Field(
+        default=600, description="Window of the verification-resend limit."
+    )
     write_rate_limit: int = Field(
         default=120,
         description="Writes (POST/PUT/PATCH/DELETE) per member (per IP when anonymous) per window.",
     )
     write_rate_window_seconds: int = Field(default=60, description="Window of the write limit.")
+    public_read_rate_limit: int = Field(
+        default=600,
+        description=(
+            "Reads of the public routes (the lineup, searches, notices) per IP per window;"
+            " a token does not lift it (the gateway does not verify one there)."
+        ),
+    )
+    public_read_rate_window_seconds: int = Field(
+        default=60, description="Window of the public-read limit."
+    )
     metrics_port: int = Field(
         default=0,
         description=(
@@ -163,7 +181,13 @@ class Settings(ServiceSettings):
             "password_reset": RateLimit(
                 self.password_reset_rate_limit, self.password_reset_rate_window_seconds
             ),
+            "verification_resend": RateLimit(
+                self.verification_resend_rate_limit, self.verification_resend_rate_window_seconds
+            ),
             "write": RateLimit(self.write_rate_limit, self.write_rate_window_seconds),
+            "public_read": RateLimit(
+                self.public_read_rate_limit, self.public_read_rate_window_seconds
+            ),
         }
         if self.rate_limit_profile == "benchmark":
             return {

@@ -20,9 +20,12 @@ Headers: hop-by-hop headers are dropped both ways; the service receives
 ``-Proto`` and ``-Host`` set by the gateway (a client's own ``X-Forwarded-*``
 are discarded: the gateway is where the client address is known).
 
-Rate limits when Redis is down: login, registration and password reset are
-refused (fail closed, 503) — brute force must not get through an outage;
-other writes pass (fail open) and reads are never counted.
+Rate limits when Redis is down: login, registration, password reset and
+verification resend are refused (fail closed, 503) — brute force must not get
+through an outage; other writes and the reads of public routes pass (fail
+open). Reads of the public routes (lineup, searches, notices) are counted per
+client address (issue 19 item 10: each uncached search costs catalog a
+query); reads of member and ops routes are not counted.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import aiohttp
 from starlette.types import Message, Receive, Scope, Send
 
 from gateway import errors
+from gateway.config import RateClass
 from gateway.maintenance import MaintenanceBoard
 from gateway.ratelimit import RateLimiter, RateLimiterUnavailable, client_key
 from gateway.routes import WRITE_METHODS, Access, Route, requires_token
@@ -280,12 +284,13 @@ class Proxy:
             except RateLimiterUnavailable as exc:
                 _log.error("rate limiter unavailable; strict route refused", error=str(exc))
                 raise errors.rate_limiter_unavailable() from None
-        elif is_write:
+        elif is_write or route.access is Access.PUBLIC_READ:
+            rate_class: RateClass = "write" if is_write else "public_read"
             caller = f"member:{principal.subject}" if principal else f"ip:{client_key(client_ip)}"
             try:
-                verdict = await self._limiter.hit("write", caller)
+                verdict = await self._limiter.hit(rate_class, caller)
             except RateLimiterUnavailable as exc:
-                _log.warning("rate limiter unavailable; write let through", error=str(exc))
+                _log.warning("rate limiter unavailable; request let through", error=str(exc))
                 return
         else:
             return

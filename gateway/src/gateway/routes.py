@@ -26,7 +26,8 @@ class Access(StrEnum):
     """Who may call a route, as far as the gateway checks (services check again)."""
 
     PUBLIC = "public"
-    """Anyone, every method (sign-up, login, password reset)."""
+    """Anyone, every method (sign-up, login, password reset, confirming a new contact
+    email by the emailed link)."""
     PUBLIC_READ = "public_read"
     """Anyone may read; any write needs a bearer token."""
     MEMBER = "member"
@@ -43,7 +44,8 @@ class Route:
     service: str
     access: Access
     strict_rate: RateClass | None = None
-    """A strict per-IP limit on every request (login, registration, password reset)."""
+    """A strict per-IP limit on every request (login, registration, password reset,
+    verification resend)."""
 
     def matches(self, path: str) -> bool:
         """Whether ``path`` is this prefix or lies below it (whole segments only)."""
@@ -60,7 +62,16 @@ def _build_table() -> tuple[Route, ...]:
         Route(f"{API_PREFIX}/auth/login", "identity", Access.PUBLIC, "login"),
         Route(f"{API_PREFIX}/auth/register", "identity", Access.PUBLIC, "registration"),
         Route(f"{API_PREFIX}/auth/password-reset", "identity", Access.PUBLIC, "password_reset"),
+        Route(
+            f"{API_PREFIX}/auth/verify-email/resend",
+            "identity",
+            Access.PUBLIC,
+            "verification_resend",
+        ),
         Route(f"{API_PREFIX}/auth", "identity", Access.PUBLIC),
+        # The link's token is the authority: the new mailbox is often on another device,
+        # without a session (issue 19 item 7).
+        Route(f"{API_PREFIX}/me/email/confirm", "identity", Access.PUBLIC),
         Route(f"{API_PREFIX}/me", "identity", Access.MEMBER),
         Route(f"{API_PREFIX}/services", "catalog", Access.PUBLIC_READ),
         Route(f"{API_PREFIX}/orders", "ordering", Access.MEMBER),

@@ -1,5 +1,6 @@
 // My Page: profile, contracts, purchase history with each order's detail and
 // state history, invoices with the PDF download, and the inquiry form.
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api, post, raw } from "../api";
 import { dateTime, labels, lang, loc, statusLabel, t, yen, type Localized } from "../i18n";
@@ -9,7 +10,7 @@ import { ListTable, Terms, type List, type Term } from "../lists";
 import { ActionButton, Loading, ProblemView, Success, useApi, useSubmit, type Loaded } from "../ui";
 import type { Me } from "./account";
 
-type Order = {
+export type Order = {
   id: string;
   status: string;
   service_name: Localized;
@@ -26,7 +27,28 @@ type Order = {
   status_history: { status: string; at: string; reason: string | null }[];
 };
 
-type Contract = {
+/** What an orders table shows of an order. */
+export type OrderSummary = Pick<Order, "id" | "status" | "service_name" | "quantity" | "planned_start_date" | "created_at">;
+
+/** What a contracts table shows of a contract. */
+export type ContractSummary = Pick<
+  Contract,
+  "id" | "order_id" | "status" | "service_name" | "plan_name" | "quantity" | "start_date" | "end_date"
+>;
+
+/** What ``orderTerms`` shows of an order. */
+export type OrderBasics = Pick<
+  Order,
+  | "service_name"
+  | "plan_name"
+  | "quantity"
+  | "monthly_fee"
+  | "initial_fee"
+  | "desired_start_date"
+  | "planned_start_date"
+>;
+
+export type Contract = {
   id: string;
   order_id: string;
   status: string;
@@ -64,26 +86,34 @@ const MY_PAGE_LINKS = [
   ["/me/withdrawal", "withdrawal"],
 ] as const;
 
+/** The headings of a contracts table. */
+export const contractColumns = () => [t("service"), t("plan"), t("quantity"), t("startedOn"), t("status")];
+
+/** A contracts table's row, the contract linked under ``base`` (the member's pages or ops'). */
+export function contractRow(base: string) {
+  return (c: ContractSummary) => (
+    <tr key={c.id} data-order-id={c.order_id} data-contract-id={c.id}>
+      <th scope="row">
+        <Link href={`${base}/${c.id}`}>{loc(c.service_name)}</Link>
+      </th>
+      <td>{loc(c.plan_name)}</td>
+      <td>{c.quantity}</td>
+      <td>{c.start_date}</td>
+      <td class="contract-status">
+        {statusLabel(c.status)}
+        {c.end_date && ` (${t("endDate")} ${c.end_date})`}
+      </td>
+    </tr>
+  );
+}
+
 function ContractsTable({ list }: { list: Loaded<List<Contract>> }) {
   return (
     <ListTable
       list={list}
       class="contracts"
-      columns={[t("service"), t("plan"), t("quantity"), t("startedOn"), t("status")]}
-      row={(c) => (
-        <tr key={c.id} data-order-id={c.order_id} data-contract-id={c.id}>
-          <th scope="row">
-            <Link href={`/contracts/${c.id}`}>{loc(c.service_name)}</Link>
-          </th>
-          <td>{loc(c.plan_name)}</td>
-          <td>{c.quantity}</td>
-          <td>{c.start_date}</td>
-          <td>
-            {statusLabel(c.status)}
-            {c.end_date && ` (${t("endDate")} ${c.end_date})`}
-          </td>
-        </tr>
-      )}
+      columns={contractColumns()}
+      row={contractRow("/contracts")}
       empty={<p>{t("noContracts")}</p>}
     />
   );
@@ -148,16 +178,34 @@ type Quote = {
   contact_center: { phone: string; hours_ja: string; hours_en: string } | null;
 };
 
-function Cancellation({ contract, changed }: { contract: Contract; changed: () => void }) {
+/** The end date of a cancellation and the ask for its fee: ``path`` (the member's or ops'
+ * cancellation quote) answers it to ``setQuote``; a new date clears the quote shown. */
+export function QuoteForm<Q>(props: { id: string; path: string; setQuote: (quote: Q | null) => void }) {
   const [endDate, setEndDate] = useState("");
-  const [quote, setQuote] = useState<Quote | null>(null);
-  const asked = useSubmit(
-    () =>
-      api<Quote>(
-        `/api/v1/contracts/${contract.id}/cancellation-quote${endDate ? `?end_date=${endDate}` : ""}`,
-      ),
-    setQuote,
+  const asked = useSubmit(() => api<Q>(`${props.path}${endDate ? `?end_date=${endDate}` : ""}`), props.setQuote);
+  return (
+    <form onSubmit={asked.submit}>
+      <InputField
+        id={props.id}
+        label={t("cancelEndDate")}
+        hint={t("cancelEndDateHint")}
+        type="date"
+        value={endDate}
+        set={(date) => {
+          setEndDate(date);
+          props.setQuote(null);
+        }}
+      />
+      <ProblemView error={asked.error} />
+      <button type="submit" class="secondary">
+        {t("quoteFee")}
+      </button>
+    </form>
   );
+}
+
+function Cancellation({ contract, changed }: { contract: Contract; changed: () => void }) {
+  const [quote, setQuote] = useState<Quote | null>(null);
   const cancel = useSubmit(
     () => post(`/api/v1/contracts/${contract.id}/cancel`, { end_date: quote?.end_date }),
     () => {
@@ -170,23 +218,7 @@ function Cancellation({ contract, changed }: { contract: Contract; changed: () =
       <h3 id="cancel-heading">{t("cancellation")}</h3>
       <Success shown={cancel.ok}>{t("cancelled")}</Success>
       {contract.status === "active" && (
-        <form onSubmit={asked.submit}>
-          <InputField
-            id="cancel-end-date"
-            label={t("cancelEndDate")}
-            hint={t("cancelEndDateHint")}
-            type="date"
-            value={endDate}
-            set={(date) => {
-              setEndDate(date);
-              setQuote(null);
-            }}
-          />
-          <ProblemView error={asked.error} />
-          <button type="submit" class="secondary">
-            {t("quoteFee")}
-          </button>
-        </form>
+        <QuoteForm id="cancel-end-date" path={`/api/v1/contracts/${contract.id}/cancellation-quote`} setQuote={setQuote} />
       )}
       {quote && (
         <div class="quote" aria-live="polite">
@@ -249,6 +281,24 @@ export function ContractPage({ id }: { id: string }) {
   );
 }
 
+/** The headings of an orders table. */
+export const orderColumns = () => [t("orderedAt"), t("service"), t("quantity"), t("plannedStart"), t("status")];
+
+/** An orders table's row, the order linked under ``base`` (the member's pages or ops'). */
+export function orderRow(base: string) {
+  return (order: OrderSummary) => (
+    <tr key={order.id} data-order-id={order.id}>
+      <td>{dateTime(order.created_at)}</td>
+      <th scope="row">
+        <Link href={`${base}/${order.id}`}>{loc(order.service_name)}</Link>
+      </th>
+      <td>{order.quantity}</td>
+      <td>{order.planned_start_date}</td>
+      <td class="order-status">{statusLabel(order.status)}</td>
+    </tr>
+  );
+}
+
 export function OrdersPage() {
   const orders = useApi<List<Order>>("/api/v1/orders?limit=100");
   return (
@@ -257,21 +307,38 @@ export function OrdersPage() {
       <ListTable
         list={orders}
         class="orders"
-        columns={[t("orderedAt"), t("service"), t("quantity"), t("plannedStart"), t("status")]}
-        row={(order) => (
-          <tr key={order.id} data-order-id={order.id}>
-            <td>{dateTime(order.created_at)}</td>
-            <th scope="row">
-              <Link href={`/orders/${order.id}`}>{loc(order.service_name)}</Link>
-            </th>
-            <td>{order.quantity}</td>
-            <td>{order.planned_start_date}</td>
-            <td>{statusLabel(order.status)}</td>
-          </tr>
-        )}
+        columns={orderColumns()}
+        row={orderRow("/orders")}
         empty={<p>{t("noOrders")}</p>}
       />
     </section>
+  );
+}
+
+/** An order's plan, quantity, fees and dates: the member's view and ops' (R31). */
+export function orderTerms(order: OrderBasics): Term[] {
+  return [
+    [t("service"), loc(order.service_name)],
+    [t("plan"), loc(order.plan_name)],
+    [t("quantity"), String(order.quantity)],
+    [t("monthlyFee"), yen(order.monthly_fee)],
+    [t("initialFee"), yen(order.initial_fee)],
+    [t("startDate"), order.desired_start_date],
+    [t("plannedStart"), order.planned_start_date],
+  ];
+}
+
+/** An order's status history, oldest first, with the reason of a hold or rejection. */
+export function StatusHistory({ steps }: { steps: Order["status_history"] }) {
+  return (
+    <ol class="history">
+      {steps.map((step) => (
+        <li key={step.at + step.status}>
+          {dateTime(step.at)} — {statusLabel(step.status)}
+          {step.reason && `: ${step.reason}`}
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -284,26 +351,13 @@ export function OrderDetailPage({ id }: { id: string }) {
       <h2 id="order-detail-heading">{t("orderDetail")}</h2>
       <Terms
         rows={[
-          [t("service"), loc(order.service_name)],
-          [t("plan"), loc(order.plan_name)],
-          [t("quantity"), String(order.quantity)],
-          [t("monthlyFee"), yen(order.monthly_fee)],
-          [t("initialFee"), yen(order.initial_fee)],
-          [t("startDate"), order.desired_start_date],
-          [t("plannedStart"), order.planned_start_date],
+          ...orderTerms(order),
           [t("status"), statusLabel(order.status)],
           [t("reference"), order.inquiry_reference],
         ]}
       />
       <h3>{t("statusHistory")}</h3>
-      <ol class="history">
-        {order.status_history.map((step) => (
-          <li key={step.at + step.status}>
-            {dateTime(step.at)} — {statusLabel(step.status)}
-            {step.reason && `: ${step.reason}`}
-          </li>
-        ))}
-      </ol>
+      <StatusHistory steps={order.status_history} />
       <p>
         <Link href={`/inquiries/new?order_id=${order.id}`}>{t("inquiryTitle")}</Link>
       </p>
@@ -382,8 +436,15 @@ export const categoryLabel = labels({
 
 export const inquiryStatusLabel = labels({ answered: "inqAnswered", closed: "inqClosed" }, "inqOpen");
 
-/** Inquiries listed, each linked to its page under ``base`` (the member's own, or ops' view of anyone's). */
-export function InquiryList(props: { list: Loaded<List<Inquiry>>; class: string; base: string; empty: string }) {
+/** Inquiries listed, each linked to its page under ``base`` (the member's own, or ops' view of
+ * anyone's, with ``note`` under each subject: who sent it). */
+export function InquiryList(props: {
+  list: Loaded<List<Inquiry>>;
+  class: string;
+  base: string;
+  empty: string;
+  note?: (inquiry: Inquiry) => ComponentChildren;
+}) {
   return (
     <ListTable
       list={props.list}
@@ -394,6 +455,12 @@ export function InquiryList(props: { list: Loaded<List<Inquiry>>; class: string;
           <td>{dateTime(inquiry.created_at)}</td>
           <th scope="row">
             <Link href={`${props.base}/${inquiry.id}`}>{inquiry.subject}</Link>
+            {props.note && (
+              <>
+                <br />
+                {props.note(inquiry)}
+              </>
+            )}
           </th>
           <td>{categoryLabel(inquiry.category)}</td>
           <td class="inquiry-status">{inquiryStatusLabel(inquiry.status)}</td>

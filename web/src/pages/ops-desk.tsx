@@ -9,7 +9,7 @@ import { ListTable, type List } from "../lists";
 import { ActionButton, Loading, ProblemView, Success, useActions, useApi, useSubmit } from "../ui";
 import { bankAccountText, documentTypeLabel, reviewLabel, transferLabel } from "./account";
 import { InquiryList, InquiryThread, inquiryStatusLabel, type Inquiry } from "./member";
-import { MemberNote, OpsFrame, StatusFilter } from "./ops";
+import { Decision, MemberNote, OpsFrame, StatusFilter, type MemberRef } from "./ops";
 import { noticeKindLabel, NOTICE_KINDS } from "./public";
 
 /** The services: each has a dead-letter queue, and each is a function maintenance can hold. */
@@ -17,9 +17,8 @@ const SERVICES = ["identity", "catalog", "ordering", "billing", "notification"] 
 
 // ---- identity documents ----------------------------------------------------
 
-type OpsDocument = {
+type OpsDocument = MemberRef & {
   id: string;
-  member_id: string;
   document_type: string;
   content_type: string;
   size_bytes: number;
@@ -51,7 +50,7 @@ function DocumentRow({ doc, changed }: { doc: OpsDocument; changed: () => void }
       <th scope="row">
         {documentTypeLabel(doc.document_type)}
         <br />
-        <MemberNote id={doc.member_id} />
+        <MemberNote item={doc} />
       </th>
       <td class="review-state">
         {reviewLabel(doc.status)}
@@ -99,9 +98,9 @@ export function OpsDocumentsPage() {
 
 // ---- account transfers -----------------------------------------------------
 
-type OpsTransfer = {
+/** An account-transfer application on the desk, naming its member. */
+export type OpsTransfer = MemberRef & {
   id: string;
-  member_id: string;
   status: string;
   bank_code: string;
   branch_code: string;
@@ -113,8 +112,6 @@ type OpsTransfer = {
 };
 
 function TransferRow({ transfer, changed }: { transfer: OpsTransfer; changed: () => void }) {
-  const [reason, setReason] = useState("");
-  const { run, error } = useActions(changed);
   const path = `/api/v1/ops/billing/account-transfers/${transfer.id}`;
   return (
     <tr data-transfer-id={transfer.id} data-member-id={transfer.member_id}>
@@ -122,22 +119,21 @@ function TransferRow({ transfer, changed }: { transfer: OpsTransfer; changed: ()
       <th scope="row">
         {bankAccountText(transfer)}
         <br />
-        <MemberNote id={transfer.member_id} />
+        <MemberNote item={transfer} />
       </th>
       <td class="transfer-state">{transferLabel(transfer.status)}</td>
       <td>
         {transfer.status === "applied" && (
-          <>
-            <div class="actions">
-              <ActionButton onClick={() => run(() => post(`${path}/complete`))}>{t("completeTransfer")}</ActionButton>
-            </div>
-            <InputField id={`transfer-reason-${transfer.id}`} label={t("rejectReason")} value={reason} set={setReason} />
-            <ActionButton secondary onClick={() => run(() => post(`${path}/reject`, { reason: reason || undefined }))}>
-              {t("reject")}
-            </ActionButton>
-          </>
+          <Decision
+            id={`transfer-reason-${transfer.id}`}
+            accept={t("completeTransfer")}
+            onAccept={() => post(`${path}/complete`)}
+            reasonLabel={t("rejectReason")}
+            refuse={t("reject")}
+            onRefuse={(reason) => post(`${path}/reject`, { reason: reason || undefined })}
+            changed={changed}
+          />
         )}
-        <ProblemView error={error} />
       </td>
     </tr>
   );
@@ -296,7 +292,7 @@ export function OpsNoticesPage() {
 
 // ---- inquiries --------------------------------------------------------------
 
-type OpsInquiry = Inquiry & { member_id: string };
+type OpsInquiry = Inquiry & MemberRef;
 
 export function OpsInquiriesPage() {
   const [status, setStatus] = useState("open");
@@ -311,7 +307,13 @@ export function OpsInquiriesPage() {
         codes={["open", "answered", "closed", ""]}
         label={inquiryStatusLabel}
       />
-      <InquiryList list={inquiries} class="ops-inquiries" base="/ops/inquiries" empty={t("nothingHere")} />
+      <InquiryList
+        list={inquiries}
+        class="ops-inquiries"
+        base="/ops/inquiries"
+        empty={t("nothingHere")}
+        note={(inquiry) => <MemberNote item={inquiry as OpsInquiry} />}
+      />
     </OpsFrame>
   );
 }
@@ -337,7 +339,7 @@ export function OpsInquiryPage({ id }: { id: string }) {
         {inquiry.data && (
           <>
             <p>
-              {t("member")}: {inquiry.data.member_id}
+              <MemberNote item={inquiry.data} />
             </p>
             <InquiryThread inquiry={inquiry.data} />
             {inquiry.data.status !== "closed" && (

@@ -4,14 +4,14 @@ import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { post } from "../api";
 import { dateTime, loc, statusLabel, t, type Localized } from "../i18n";
-import { Link } from "../router";
-import { choices, InputField, SelectField } from "../forms";
-import { ListTable, type List } from "../lists";
+import { Link, queryParam } from "../router";
+import { choices, InputField, SelectField, useForm } from "../forms";
+import { PagedTable, usePaged, type List } from "../lists";
 import { ActionButton, ProblemView, useActions, useApi, useSubmit } from "../ui";
 
-type OpsOrder = {
+/** An order in the ops lists, naming its member. */
+export type OpsOrder = MemberRef & {
   id: string;
-  member_id: string;
   status: string;
   service_name: Localized;
   plan_name: Localized;
@@ -44,9 +44,11 @@ function OrderRow({ order, changed }: { order: OpsOrder; changed: () => void }) 
     <tr data-order-id={order.id}>
       <td>{dateTime(order.created_at)}</td>
       <th scope="row">
-        {loc(order.service_name)} / {loc(order.plan_name)} × {order.quantity}
+        <Link href={`/ops/orders/${order.id}`}>
+          {loc(order.service_name)} / {loc(order.plan_name)} × {order.quantity}
+        </Link>
         <br />
-        <MemberNote id={order.member_id} />
+        <MemberNote item={order} />
       </th>
       <td>{order.planned_start_date}</td>
       <td class="order-status">{statusLabel(order.status)}</td>
@@ -136,7 +138,10 @@ function BillingRun() {
 }
 
 const OPS_LINKS = [
+  ["/ops/customers", "opsCustomers"],
   ["/ops", "opsOrders"],
+  ["/ops/withdrawals", "opsWithdrawals"],
+  ["/ops/audit", "opsAudit"],
   ["/ops/catalog", "opsCatalog"],
   ["/ops/documents", "opsDocuments"],
   ["/ops/transfers", "opsTransfers"],
@@ -183,12 +188,64 @@ export function OpsFrame(props: { title: string; headingId?: string; children: C
   );
 }
 
-/** Who an ops row is about: the member's id, under the row's title. */
-export function MemberNote({ id }: { id: string }) {
+/** The names of a member as an ops list item may carry them (R30). */
+export type MemberNames = { id?: string; organization_name?: string | null; name?: string | null };
+
+/** An ops list item about a member: its id, and the member's names when the service has them
+ * (as ``member``, or as ``member_organization_name`` and ``member_name``). */
+export type MemberRef = {
+  member_id: string;
+  member?: MemberNames | null;
+  member_organization_name?: string | null;
+  member_name?: string | null;
+};
+
+/** The organization and the person of ``item``'s member, as far as the item names them. */
+export function memberNames(item: MemberRef): string {
+  const organization = item.member?.organization_name ?? item.member_organization_name;
+  const person = item.member?.name ?? item.member_name;
+  return [organization, person].filter(Boolean).join(" / ");
+}
+
+/** Who an ops row is about: the member's organization and person (or, until the service
+ * knows them, the id), linked to the customer page. */
+export function MemberNote({ item }: { item: MemberRef }) {
   return (
-    <small>
-      {t("member")}: {id}
+    <small class="member-note">
+      {t("member")}:{" "}
+      <Link href={`/ops/customers/${item.member_id}`} data-member-id={item.member_id}>
+        {memberNames(item) || item.member_id}
+      </Link>
     </small>
+  );
+}
+
+/** A desk row's decision: the main action, or the refusal with the reason typed above its
+ * button (``id`` is the reason's field); both share one error, ``changed`` follows either. */
+export function Decision(props: {
+  id: string;
+  accept: string;
+  onAccept: () => Promise<unknown>;
+  reasonLabel: string;
+  refuse: string;
+  onRefuse: (reason: string) => Promise<unknown>;
+  changed: () => void;
+}) {
+  const [reason, setReason] = useState("");
+  const { run, error, busy } = useActions(props.changed);
+  return (
+    <>
+      <div class="actions">
+        <ActionButton onClick={() => run(props.onAccept)} disabled={busy}>
+          {props.accept}
+        </ActionButton>
+      </div>
+      <InputField id={props.id} label={props.reasonLabel} value={reason} set={setReason} />
+      <ActionButton secondary onClick={() => run(() => props.onRefuse(reason))} disabled={busy}>
+        {props.refuse}
+      </ActionButton>
+      <ProblemView error={error} />
+    </>
   );
 }
 
@@ -213,19 +270,40 @@ export function OpsBillingPage() {
   );
 }
 
+type ServiceSummary = { id: string; name: Localized };
+
+/** The order list's filters (R31) as its query: member (from the page's address), service, state, order date. */
+function useOrderFilters() {
+  const { form, bind } = useForm({ service_id: "", status: "", placed_from: "", placed_to: "" }, "orders-");
+  const query = new URLSearchParams({ limit: "100" });
+  const member = queryParam("member_id");
+  if (member) query.set("member_id", member);
+  for (const [name, value] of Object.entries(form)) if (value) query.set(name, value);
+  return { bind, member, path: `/api/v1/ops/ordering/orders?${query}` };
+}
+
 export function OpsPage() {
-  const [status, setStatus] = useState("");
-  const orders = useApi<List<OpsOrder>>(`/api/v1/ops/ordering/orders?limit=100${status ? `&status=${status}` : ""}`);
+  const { bind, member, path } = useOrderFilters();
+  const orders = usePaged<OpsOrder>(path);
+  const services = useApi<List<ServiceSummary>>("/api/v1/services?limit=100");
+  const serviceOptions: [string, string][] = [
+    ["", t("allServices")],
+    ...(services.data?.items ?? []).map((service): [string, string] => [service.id, loc(service.name)]),
+  ];
   return (
     <OpsFrame title={t("opsOrders")} headingId="ops-orders-heading">
-      <StatusFilter
-        id="status-filter"
-        value={status}
-        set={setStatus}
-        codes={STATUSES}
-        label={statusLabel}
-      />
-      <ListTable
+      {member && (
+        <p>
+          <MemberNote item={{ member_id: member }} />
+        </p>
+      )}
+      <div class="two">
+        <StatusFilter {...bind("status")} codes={STATUSES} label={statusLabel} />
+        <SelectField label={t("service")} options={serviceOptions} {...bind("service_id")} />
+        <InputField label={t("orderFilterFrom")} type="date" {...bind("placed_from")} />
+        <InputField label={t("orderFilterTo")} type="date" {...bind("placed_to")} />
+      </div>
+      <PagedTable
         list={orders}
         class="ops-orders"
         columns={[t("orderedAt"), t("service"), t("plannedStart"), t("status"), t("actions")]}

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from identity.adapters.answer_floor import AnswerFloor
 from identity.adapters.document_store import DocumentStore
 from identity.adapters.keys import KeyRing
 from identity.adapters.login_challenges import LoginChallenges
 from identity.adapters.ordering_client import OrderingClient
 from identity.adapters.passwords import Passwords
-from identity.adapters.throttle import LoginThrottle
+from identity.adapters.recent_rotations import RecentRotations
+from identity.adapters.throttle import LoginThrottle, MailCooldown
 from identity.config import Settings
 from identity.entrypoints.commands import create_ops_command, seed
 from identity.entrypoints.jobs import jobs
@@ -30,6 +32,12 @@ class IdentityAdapters:
     passwords: Passwords
     throttle: LoginThrottle
     challenges: LoginChallenges
+    #: Per-address cooldown of verification resends.
+    cooldown: MailCooldown
+    #: The pairs refresh tokens were just rotated into (the grace window).
+    rotations: RecentRotations
+    #: The least answer time of password reset and verification resend (R10).
+    floor: AnswerFloor
     #: Seals tokens in events for notification (EVENT_SECRET_KEY).
     event_box: SecretBox
     #: Encrypts TOTP secrets at rest (SIGNING_KEY_SECRET).
@@ -47,6 +55,14 @@ class IdentityAdapters:
             passwords=Passwords(settings),
             throttle=LoginThrottle(runtime.redis, settings),
             challenges=LoginChallenges(runtime.redis, settings.redis_namespace),
+            cooldown=MailCooldown(runtime.redis, settings),
+            rotations=RecentRotations(
+                runtime.redis,
+                settings.redis_namespace,
+                SecretBox(settings.signing_key_secret),
+                grace_seconds=settings.refresh_grace_seconds,
+            ),
+            floor=AnswerFloor(settings.anonymous_answer_floor_seconds),
             event_box=SecretBox(settings.event_secret_key),
             secret_box=SecretBox(settings.signing_key_secret),
             documents=DocumentStore.of(settings),

@@ -49,16 +49,51 @@ class Settings(ServiceSettings):
     argon2_memory_kib: int = Field(default=19_456, description="argon2id memory cost (KiB).")
     argon2_time_cost: int = Field(default=2, description="argon2id iterations.")
     argon2_parallelism: int = Field(default=1, description="argon2id lanes.")
-    login_max_failures_per_account: int = Field(
-        default=5, description="Failed logins for one login ID before a temporary lockout."
+    login_max_failures_per_account_address: int = Field(
+        default=5,
+        description=(
+            "Failed logins for one login ID from one client address (an IPv6 client by its"
+            " /64) before that pair is locked out for a while."
+        ),
     )
-    login_max_failures_per_ip: int = Field(
-        default=50, description="Failed logins from one address before a temporary lockout."
+    login_max_failures_per_account: int = Field(
+        default=20,
+        description=(
+            "Failed logins for one login ID from all addresses together before the login ID"
+            " is locked out for a while."
+        ),
+    )
+    totp_max_failures_per_challenge: int = Field(
+        default=5, description="Wrong TOTP codes after which a login challenge is ended (R29)."
+    )
+    totp_max_failures_per_operator: int = Field(
+        default=10,
+        description="Wrong TOTP codes of one operator (all challenges) before a lockout.",
     )
     login_failure_window_seconds: int = Field(
         default=900, description="Window over which failed logins are counted."
     )
     login_lockout_seconds: int = Field(default=900, description="Length of a login lockout.")
+    refresh_grace_seconds: int = Field(
+        default=10,
+        description=(
+            "How long a just-rotated refresh token is answered with the same new pair"
+            " (two tabs refreshing at once) instead of revoking its family."
+        ),
+    )
+    verification_resend_cooldown_seconds: int = Field(
+        default=120, description="Least time between two verification emails to one address."
+    )
+    verification_resend_max_per_day: int = Field(
+        default=5, description="Most verification resends to one address in 24 hours."
+    )
+    anonymous_answer_floor_seconds: float = Field(
+        default=0.25,
+        description=(
+            "Least time a password-reset or resend request takes to answer, whether or not"
+            " the address is a member's (R10: no timing difference)."
+        ),
+    )
     refresh_cookie_secure: bool = Field(
         default=True, description="Mark the refresh cookie Secure (SPEC §2)."
     )
@@ -73,6 +108,16 @@ class Settings(ServiceSettings):
     document_max_bytes: int = Field(default=10 * 1024 * 1024, description="Upload size limit.")
     document_retention_days: int = Field(
         default=90, description="Days after its review that a document file is deleted (R12)."
+    )
+    document_unreviewed_retention_days: int = Field(
+        default=30,
+        description=(
+            "Days after its upload that a document still not reviewed has its file deleted"
+            " (its orders are rejected after 30 days of waiting anyway, R12)."
+        ),
+    )
+    document_max_pending: int = Field(
+        default=5, description="Documents one member may have waiting for review at once."
     )
     ordering_url: str = Field(
         default="http://127.0.0.1:8003",

@@ -171,7 +171,6 @@ async def identity(infra: Any, tmp_path_factory: Any) -> AsyncIterator[IdentityU
         Settings,
         jwks_url=f"http://127.0.0.1:{port}/internal/jwks",
         login_max_failures_per_account=3,
-        login_max_failures_per_ip=1000,
         login_lockout_seconds=1,
         argon2_memory_kib=19_456,
         argon2_time_cost=2,

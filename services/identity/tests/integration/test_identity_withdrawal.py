@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest_asyncio
+import sqlalchemy as sa
 from aiohttp import web
 
 from identity.adapters.ordering_client import OrderingClient
@@ -136,3 +137,166 @@ async def test_r11_request_waits_while_ordering_cannot_answer(
     assert answer.status_code == 202 and answer.json()["stage"] == "checking_orders"
     assert still.json()["stage"] == "checking_orders", "never approved without ordering's answer"
     assert (after.json()["status"], after.json()["stage"]) == ("pending", "awaiting_confirmation")
+
+
+# --- the withdrawal desk (R33) ---------------------------------------------------------
+
+DESK = "/api/v1/ops/identity/withdrawals"
+
+
+def _contract_blocker() -> dict[str, Any]:
+    return {
+        "kind": "contract",
+        "id": str(uuid.uuid4()),
+        "service_id": str(uuid.uuid4()),
+        "service_name": {"ja": "IoT SIM", "en": "IoT SIM"},
+        "ends_on": None,
+    }
+
+
+async def _pending(identity: Any, client: Any, **overrides: Any) -> tuple[dict[str, Any], str]:
+    """A member whose request awaits ops, and the request's id."""
+    member = await identity.register_and_verify(client, **overrides)
+    answer = await client.post(WITHDRAWAL, headers=member["headers"])
+    assert answer.json()["stage"] == "awaiting_confirmation", answer.text
+    return member, answer.json()["id"]
+
+
+async def _audited(identity: Any, action: str, target: str) -> list[str]:
+    async with identity.runtime.engine.connect() as conn:
+        rows = await conn.execute(
+            sa.text("SELECT actor FROM audit_log WHERE action = :a AND target = :t"),
+            {"a": action, "t": target},
+        )
+        return [row[0] for row in rows]
+
+
+async def test_r33_the_desk_lists_pending_requests_with_the_member_and_blockers(
+    identity: Any, ordering: OrderingStandIn
+) -> None:
+    async with identity.client() as client:
+        member, withdrawal_id = await _pending(
+            identity, client, organization_name="デスク商事", name="退会 希望"
+        )
+        blocker = _contract_blocker()
+        ordering.blockers[member["member_id"]] = [blocker]
+        ops = await identity.ops_headers(client)
+        listed = await client.get(DESK, params={"status": "pending", "limit": 100}, headers=ops)
+    assert listed.status_code == 200, listed.text
+    [item] = [i for i in listed.json()["items"] if i["id"] == withdrawal_id]
+    assert item["member"]["organization_name"] == "デスク商事"
+    assert item["member"]["name"] == "退会 希望"
+    assert item["member"]["id"] == member["member_id"]
+    assert [b["id"] for b in item["current_blockers"]] == [blocker["id"]]
+    assert (item["status"], item["stage"]) == ("pending", "awaiting_confirmation")
+
+
+async def test_r33_confirm_is_refused_with_409_while_blockers_remain(
+    identity: Any, ordering: OrderingStandIn
+) -> None:
+    async with identity.client() as client:
+        member, withdrawal_id = await _pending(identity, client)
+        blocker = _contract_blocker()
+        ordering.blockers[member["member_id"]] = [blocker]
+        ops = await identity.ops_headers(client)
+        blocked = await client.post(f"{DESK}/{withdrawal_id}/confirm", headers=ops)
+        state = await client.get(WITHDRAWAL, headers=member["headers"])
+        ordering.blockers[member["member_id"]] = []
+        confirmed = await client.post(f"{DESK}/{withdrawal_id}/confirm", headers=ops)
+    assert blocked.status_code == 409, blocked.text
+    assert blocked.json()["code"] == "withdrawal.blocked"
+    assert [b["id"] for b in blocked.json()["blocking_items"]] == [blocker["id"]]
+    assert (state.json()["status"], state.json()["stage"]) == ("pending", "awaiting_confirmation")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "withdrawn"
+    decided = [
+        e
+        for e in await identity.events("identity.withdrawal.decided")
+        if e["withdrawal_id"] == withdrawal_id
+    ]
+    assert [e["decision"] for e in decided] == ["withdrawn"], "nothing published while blocked"
+    assert len(await _audited(identity, "withdrawal.withdrawn", f"withdrawal:{withdrawal_id}")) == 1
+
+
+async def test_r33_ops_refuse_with_a_reason_audited_and_published(
+    identity: Any, ordering: OrderingStandIn
+) -> None:
+    reason = "ご契約中のIoT SIMを先に解約してください。"
+    async with identity.client() as client:
+        member, withdrawal_id = await _pending(identity, client)
+        ops = await identity.ops_headers(client)
+        blank = await client.post(
+            f"{DESK}/{withdrawal_id}/refuse", json={"reason": " "}, headers=ops
+        )
+        refused = await client.post(
+            f"{DESK}/{withdrawal_id}/refuse", json={"reason": reason}, headers=ops
+        )
+        again = await client.post(
+            f"{DESK}/{withdrawal_id}/refuse", json={"reason": reason}, headers=ops
+        )
+        state = await client.get(WITHDRAWAL, headers=member["headers"])
+        listed = await client.get(DESK, params={"status": "refused", "limit": 100}, headers=ops)
+        login = await client.post(
+            "/api/v1/auth/login",
+            json={"login_id": member["body"]["email"], "password": identity.password},
+        )
+    assert blank.status_code == 422
+    assert refused.status_code == 200, refused.text
+    assert (refused.json()["status"], refused.json()["reason"]) == ("refused", reason)
+    assert again.status_code == 409 and again.json()["code"] == "withdrawal.not_pending"
+    assert (state.json()["status"], state.json()["reason"]) == ("refused", reason)
+    [item] = [i for i in listed.json()["items"] if i["id"] == withdrawal_id]
+    assert item["decided_by"] and item["current_blockers"] is None
+    assert login.status_code == 200, "a refused member keeps the account"
+    event = await identity.last_event_for("identity.withdrawal.decided", member["member_id"])
+    assert (event["decision"], event["reason"], event["blocking_items"]) == ("refused", reason, [])
+    actors = await _audited(identity, "withdrawal.refused", f"withdrawal:{withdrawal_id}")
+    assert actors == [item["decided_by"]]
+
+
+async def test_r33_the_desk_is_for_ops_only_and_unknown_requests_are_404(
+    identity: Any, ordering: OrderingStandIn
+) -> None:
+    async with identity.client() as client:
+        member, withdrawal_id = await _pending(identity, client)
+        ops = await identity.ops_headers(client)
+        calls = [
+            ("GET", DESK, None),
+            ("POST", f"{DESK}/{withdrawal_id}/confirm", None),
+            ("POST", f"{DESK}/{withdrawal_id}/refuse", {"reason": "理由"}),
+        ]
+        as_member = [
+            await client.request(m, p, json=b, headers=member["headers"]) for m, p, b in calls
+        ]
+        anonymous = [await client.request(m, p, json=b) for m, p, b in calls]
+        unknown = [
+            await client.post(f"{DESK}/{uuid.uuid4()}/confirm", headers=ops),
+            await client.post(f"{DESK}/{uuid.uuid4()}/refuse", json={"reason": "x"}, headers=ops),
+        ]
+        state = await client.get(WITHDRAWAL, headers=member["headers"])
+    assert [a.status_code for a in as_member] == [403, 403, 403]
+    assert [a.status_code for a in anonymous] == [401, 401, 401]
+    assert [(u.status_code, u.json()["code"]) for u in unknown] == [
+        (404, "withdrawal.not_found")
+    ] * 2
+    assert state.json()["stage"] == "awaiting_confirmation"
+
+
+async def test_r33_the_desk_pages_through_next_cursor(
+    identity: Any, ordering: OrderingStandIn
+) -> None:
+    async with identity.client() as client:
+        for _ in range(3):
+            await _pending(identity, client)
+        ops = await identity.ops_headers(client)
+        pages: list[list[str]] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            page = (await client.get(DESK, params=params, headers=ops)).json()
+            pages.append([i["id"] for i in page["items"]])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+    seen = [i for page in pages for i in page]
+    assert len(pages) >= 2 and all(len(page) == 2 for page in pages[:-1])
+    assert len(seen) == len(set(seen)) >= 3

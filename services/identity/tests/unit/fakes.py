@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, BinaryIO, Self
 
 from bizmall_events.identity import BlockingItem
+from identity.adapters.document_store import CHUNK_BYTES, HEAD_BYTES, StoredFile
 from identity.adapters.ordering_client import OrderingUnavailable
+from identity.adapters.recent_rotations import RotatedPair
 from identity.config import Settings
+from identity.domain.directory import DirectoryEntry, SearchTerm, search_text
 from identity.domain.documents import IdentityDocument
 from identity.domain.member import Member, normalised_login_id
 from identity.domain.tokens import LinkToken, RefreshToken
 from identity.domain.withdrawal import CHECKING, OPEN_STATES, WithdrawalRequest
+from servicekit.pagination import Page, decode_cursor, page_of
 from servicekit.testing.fakes import FakeUnitOfWork, InMemoryRepository
 from servicekit.uow import BaseUnitOfWork
 
@@ -108,7 +114,30 @@ class InMemoryDocuments(InMemoryRepository[uuid.UUID, IdentityDocument]):
         return sorted(found, key=lambda d: d.uploaded_at or datetime.min, reverse=True)
 
     async def in_status(self, status: str, *, limit: int = 200) -> list[IdentityDocument]:
-        return self.where(lambda d: d.status == status)[:limit]
+        return self.where(
+            lambda d: d.status == status and (status != "pending" or d.file_deleted_at is None)
+        )[:limit]
+
+    async def pending_count(self, member_id: uuid.UUID) -> int:
+        return len(
+            self.where(
+                lambda d: (
+                    d.member_id == member_id and d.status == "pending" and d.file_deleted_at is None
+                )
+            )
+        )
+
+    async def unreviewed_before(
+        self, horizon: datetime, *, limit: int = 500
+    ) -> list[IdentityDocument]:
+        return self.where(
+            lambda d: (
+                d.status == "pending"
+                and d.uploaded_at is not None
+                and d.uploaded_at < horizon
+                and d.file_deleted_at is None
+            )
+        )[:limit]
 
     async def reviewed_before(
         self, horizon: datetime, *, limit: int = 500
@@ -140,11 +169,66 @@ class InMemoryWithdrawals(InMemoryRepository[uuid.UUID, WithdrawalRequest]):
         found = self.where(lambda r: r.member_id == member_id)
         return found[-1] if found else None
 
-    async def in_status(self, status: str, *, limit: int = 200) -> list[WithdrawalRequest]:
-        return self.where(lambda r: r.status == status)[:limit]
+    async def in_status(
+        self, status: str, *, limit: int, cursor: str | None = None
+    ) -> Page[WithdrawalRequest]:
+        found = sorted(self.where(lambda r: r.status == status), key=_requested)
+        if cursor is not None:
+            after = decode_cursor(cursor, datetime, uuid.UUID)
+            found = [r for r in found if _requested(r) > after]
+        return page_of(found, limit=limit, key=_requested)
 
     async def still_checking(self, *, limit: int = 100) -> list[WithdrawalRequest]:
         return self.where(lambda r: r.status == CHECKING)[:limit]
+
+
+def _requested(request: WithdrawalRequest) -> tuple[datetime, uuid.UUID]:
+    return (request.requested_at or datetime.min, request.id)
+
+
+def _registered(member: Member) -> tuple[datetime, uuid.UUID]:
+    return (member.created_at or datetime.min, member.id)
+
+
+def _entry(member: Member) -> DirectoryEntry:
+    return DirectoryEntry(
+        id=member.id,
+        status=member.status,
+        entity_type=member.entity_type,
+        organization_name=member.organization_name,
+        name=member.name,
+        name_kana=member.name_kana,
+        corporate_number=member.corporate_number,
+        login_id=member.login_id,
+        contact_email=member.contact_email,
+        phone=member.phone,
+        registered_at=member.created_at or datetime.min,
+    )
+
+
+class InMemoryDirectory:
+    """The directory over the fake members: the same folded text, matched by substring."""
+
+    def __init__(self, members: InMemoryMembers) -> None:
+        self._members = members
+
+    async def search(
+        self, terms: Sequence[SearchTerm], *, limit: int, cursor: str | None
+    ) -> Page[DirectoryEntry]:
+        found = [
+            m
+            for m in self._members
+            if not m.is_operator and (not terms or any(t.found_in(search_text(m)) for t in terms))
+        ]
+        found.sort(key=_registered, reverse=True)
+        if cursor is not None:
+            before = decode_cursor(cursor, datetime, uuid.UUID)
+            found = [m for m in found if _registered(m) < before]
+        page = page_of(found, limit=limit, key=_registered)
+        return Page([_entry(m) for m in page.items], page.next_cursor)
+
+    async def entries(self, member_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, DirectoryEntry]:
+        return {m.id: _entry(m) for m in self._members if m.id in member_ids}
 
 
 class FakeIdentityUnitOfWork(FakeUnitOfWork):
@@ -158,6 +242,7 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
         self.sessions = InMemorySessions(self)
         self.documents = InMemoryDocuments(self)
         self.withdrawals = InMemoryWithdrawals(self)
+        self.directory = InMemoryDirectory(self.members)
         #: Only handed to the key ring, which the fake one ignores.
         self.signing_keys = object()
         self.open = False
@@ -201,53 +286,94 @@ class FakePasswords:
 
 
 class FakeThrottle:
-    """``LoginThrottle``'s rules over dicts: per login ID and per address."""
+    """``LoginThrottle``'s rules over dicts: an attempt is reserved before it is checked,
+    per login ID and address, per login ID, and per operator's second factor."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self.failures: dict[tuple[str, str], int] = defaultdict(int)
+        self.counts: dict[tuple[str, str], int] = defaultdict(int)
         self.locked: dict[tuple[str, str], int] = {}
 
     def _scopes(self, login_id: str, ip: str) -> list[tuple[tuple[str, str], int]]:
+        account = normalised_login_id(login_id)
         return [
             (
-                ("account", normalised_login_id(login_id)),
-                self._settings.login_max_failures_per_account,
+                ("account_address", f"{account}:{ip}"),
+                self._settings.login_max_failures_per_account_address,
             ),
-            (("ip", ip), self._settings.login_max_failures_per_ip),
+            (("account", account), self._settings.login_max_failures_per_account),
         ]
 
-    async def locked_for(self, login_id: str, ip: str) -> int:
-        return max(
-            (self.locked.get(scope, 0) for scope, _ in self._scopes(login_id, ip)), default=0
-        )
+    def _totp(self, member_id: uuid.UUID) -> list[tuple[tuple[str, str], int]]:
+        return [(("totp", str(member_id)), self._settings.totp_max_failures_per_operator)]
 
-    async def failed(self, login_id: str, ip: str) -> int:
+    def _take(self, scopes: list[tuple[tuple[str, str], int]]) -> int:
+        wait = max((self.locked.get(scope, 0) for scope, _ in scopes), default=0)
+        if wait:
+            return wait
+        if any(self.counts[scope] >= limit for scope, limit in scopes):
+            return self._settings.login_failure_window_seconds
+        for scope, _ in scopes:
+            self.counts[scope] += 1
+        return 0
+
+    def _fail(self, scopes: list[tuple[tuple[str, str], int]]) -> int:
         locked = 0
-        for scope, limit in self._scopes(login_id, ip):
-            self.failures[scope] += 1
-            if self.failures[scope] >= limit:
+        for scope, limit in scopes:
+            if self.counts[scope] >= limit:
                 self.locked[scope] = self._settings.login_lockout_seconds
-                self.failures[scope] = 0
+                self.counts[scope] = 0
                 locked = self._settings.login_lockout_seconds
         return locked
 
-    async def succeeded(self, login_id: str) -> None:
-        self.failures.pop(("account", normalised_login_id(login_id)), None)
+    def _refund(self, scope: tuple[str, str]) -> None:
+        self.counts[scope] = max(0, self.counts[scope] - 1)
+
+    async def reserve(self, login_id: str, ip: str) -> int:
+        return self._take(self._scopes(login_id, ip))
+
+    async def failed(self, login_id: str, ip: str) -> int:
+        return self._fail(self._scopes(login_id, ip))
+
+    async def succeeded(self, login_id: str, ip: str) -> None:
+        (pair, _), (account, _) = self._scopes(login_id, ip)
+        self.counts.pop(pair, None)
+        self._refund(account)
+
+    async def reserve_totp(self, member_id: uuid.UUID) -> int:
+        return self._take(self._totp(member_id))
+
+    async def totp_failed(self, member_id: uuid.UUID) -> int:
+        return self._fail(self._totp(member_id))
+
+    async def totp_succeeded(self, member_id: uuid.UUID) -> None:
+        self._refund(self._totp(member_id)[0][0])
 
 
 class FakeChallenges:
     def __init__(self) -> None:
         self.open_challenges: dict[str, uuid.UUID] = {}
+        self.tried: dict[str, int] = defaultdict(int)
         self.used_codes: set[tuple[uuid.UUID, str]] = set()
 
     async def open(self, member_id: uuid.UUID, *, ttl_seconds: int) -> str:
-        challenge = f"challenge-{len(self.open_challenges) + 1}"
+        challenge = f"challenge-{len(self.open_challenges) + len(self.tried) + 1}"
         self.open_challenges[challenge] = member_id
         return challenge
 
-    async def member_of(self, challenge: str) -> uuid.UUID | None:
-        return self.open_challenges.get(challenge)
+    async def try_code(self, challenge: str, *, max_codes: int) -> uuid.UUID | None:
+        member_id = self.open_challenges.get(challenge)
+        if member_id is None:
+            return None
+        self.tried[challenge] += 1
+        if self.tried[challenge] > max_codes:
+            await self.close(challenge)
+            return None
+        return member_id
+
+    async def wrong_code(self, challenge: str, *, max_codes: int) -> None:
+        if self.tried[challenge] >= max_codes:
+            await self.close(challenge)
 
     async def close(self, challenge: str) -> None:
         self.open_challenges.pop(challenge, None)
@@ -257,6 +383,55 @@ class FakeChallenges:
             return False
         self.used_codes.add((member_id, code))
         return True
+
+
+class FakeRotations:
+    """``RecentRotations`` in a dict; the grace window is the domain's to check."""
+
+    def __init__(self, grace_seconds: int) -> None:
+        self.grace_seconds = grace_seconds
+        self.pairs: dict[str, RotatedPair] = {}
+
+    async def remember(self, token_hash: str, pair: RotatedPair) -> None:
+        self.pairs[token_hash] = pair
+
+    async def recall(self, token_hash: str) -> RotatedPair | None:
+        return self.pairs.get(token_hash)
+
+
+class FakeFloor:
+    """``AnswerFloor`` that records each floor a request waited for instead of waiting."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.waited: list[float] = []
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            self.waited.append(self.seconds)
+
+
+class FakeCooldown:
+    """``MailCooldown`` over dicts; ``cool_down()`` lets the cooldowns pass."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.sent: dict[tuple[str, str], int] = defaultdict(int)
+        self.cooling: set[tuple[str, str]] = set()
+
+    async def allows(self, purpose: str, email: str) -> bool:
+        key = (purpose, normalised_login_id(email))
+        if key in self.cooling or self.sent[key] >= self._settings.verification_resend_max_per_day:
+            return False
+        self.sent[key] += 1
+        self.cooling.add(key)
+        return True
+
+    def cool_down(self) -> None:
+        self.cooling.clear()
 
 
 class FakeKeys:
@@ -271,11 +446,23 @@ class FakeKeys:
 
 
 class FakeDocumentStore:
+    """Files in a dict; ``largest_read`` is the most bytes taken from an upload at once."""
+
     def __init__(self) -> None:
         self.files: dict[uuid.UUID, bytes] = {}
+        self.largest_read = 0
 
-    async def put(self, document_id: uuid.UUID, content: bytes) -> None:
+    async def put_file(
+        self, document_id: uuid.UUID, source: BinaryIO, *, max_bytes: int
+    ) -> StoredFile:
+        content = b""
+        while chunk := source.read(CHUNK_BYTES):
+            self.largest_read = max(self.largest_read, len(chunk))
+            content += chunk
+            if len(content) > max_bytes:
+                return StoredFile(max_bytes + 1, content[:HEAD_BYTES])
         self.files[document_id] = content
+        return StoredFile(len(content), content[:HEAD_BYTES])
 
     async def get(self, document_id: uuid.UUID) -> bytes:
         return self.files[document_id]

@@ -35,14 +35,7 @@ async def _sole_proprietor(world: World) -> Member:
 
 
 async def _upload(world: World, member: Member, content: bytes = PNG):  # type: ignore[no-untyped-def]
-    return await documents.upload(
-        uow=world.uow,
-        store=world.store,  # type: ignore[arg-type]
-        max_bytes=world.settings.document_max_bytes,
-        member_id=member.id,
-        document_type="drivers_license",
-        content=content,
-    )
+    return await world.upload_document(member, content)
 
 
 async def _review(world: World, document_id: uuid.UUID, decision: str, reason: str | None = None):  # type: ignore[no-untyped-def]

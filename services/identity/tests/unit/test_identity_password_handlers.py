@@ -17,9 +17,7 @@ NEW = "a brand new secret 9"
 
 
 async def _request_reset(world: World, email: str) -> None:
-    await password_reset.request_password_reset(
-        uow=world.uow, event_box=world.event_box, settings=world.settings, email=email
-    )
+    await world.request_reset(email)
 
 
 async def _reset_token(world: World, email: str) -> str:
@@ -62,6 +60,15 @@ async def test_r10_the_reset_sets_the_password_and_revokes_every_session() -> No
     await _confirm(world, await _reset_token(world, member.login_id))
     assert member.password_hash == f"hash:{NEW}"
     assert world.uow.sessions.live_families(member.id) == set()
+
+
+async def test_r34_a_password_reset_is_audited_as_the_members_own_security_event() -> None:
+    world = World()
+    member = await world.verified_member()
+    await _confirm(world, await _reset_token(world, member.login_id))
+    [entry] = world.uow.audited("member.password_reset")
+    assert (entry.actor, entry.member_id, entry.entity) == (str(member.id), member.id, "member")
+    assert entry.target == f"member:{member.id}" and entry.details == {}
 
 
 async def test_r10_a_reset_link_works_once() -> None:

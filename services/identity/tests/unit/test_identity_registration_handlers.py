@@ -127,9 +127,7 @@ async def test_r6_a_resent_link_works_and_the_earlier_one_stops_working() -> Non
     world = World()
     member = await world.register()
     first = world.verification_token(member)
-    await registration.resend_verification(
-        uow=world.uow, event_box=world.event_box, settings=world.settings, email=member.login_id
-    )
+    await world.resend_verification(member.login_id)
     second = world.verification_token(member)
     assert second != first
     [_, resent] = world.uow.events_of(MemberRegistered)
@@ -145,7 +143,5 @@ async def test_r6_no_link_is_resent_to_unknown_or_verified_emails() -> None:
     member = await world.verified_member()
     before = len(world.uow.events)
     for email in (member.login_id, "nobody@example.com"):
-        await registration.resend_verification(
-            uow=world.uow, event_box=world.event_box, settings=world.settings, email=email
-        )
+        await world.resend_verification(email)
     assert len(world.uow.events) == before

@@ -3,6 +3,7 @@ adapters, real settings and secret boxes, a pinned clock, and shortcuts."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,17 +13,21 @@ from cryptography.fernet import Fernet
 
 from bizmall_events.identity import MemberRegistered
 from identity.config import Settings
+from identity.domain.documents import IdentityDocument
 from identity.domain.member import Member, Registration
-from identity.service_layer import registration, sessions
+from identity.service_layer import documents, password_reset, registration, sessions
 from servicekit.crypto import SecretBox
 
 from .fakes import (
     FakeChallenges,
+    FakeCooldown,
     FakeDocumentStore,
+    FakeFloor,
     FakeIdentityUnitOfWork,
     FakeKeys,
     FakeOrdering,
     FakePasswords,
+    FakeRotations,
     FakeThrottle,
 )
 
@@ -62,6 +67,9 @@ class World:
     def __post_init__(self) -> None:
         self.passwords = FakePasswords(self.uow)
         self.throttle = FakeThrottle(self.settings)
+        self.rotations = FakeRotations(self.settings.refresh_grace_seconds)
+        self.floor = FakeFloor(self.settings.anonymous_answer_floor_seconds)
+        self.cooldown = FakeCooldown(self.settings)
 
     # --- the clock --------------------------------------------------------------
 
@@ -123,10 +131,56 @@ class World:
             uow=self.uow,
             keys=self.keys,  # type: ignore[arg-type]
             settings=self.settings,
+            rotations=self.rotations,  # type: ignore[arg-type]
             token=token,
+        )
+
+    async def login_totp(self, challenge: str, code: str) -> sessions.Session:
+        return await sessions.login_totp(
+            uow=self.uow,
+            challenges=self.challenges,  # type: ignore[arg-type]
+            throttle=self.throttle,  # type: ignore[arg-type]
+            keys=self.keys,  # type: ignore[arg-type]
+            secret_box=self.secret_box,
+            settings=self.settings,
+            challenge=challenge,
+            code=code,
         )
 
     async def session_of(self, member: Member) -> sessions.Session:
         session = await self.login(member.login_id)
         assert isinstance(session, sessions.Session)
         return session
+
+    async def upload_document(
+        self, member: Member, content: bytes, document_type: str = "drivers_license"
+    ) -> IdentityDocument:
+        """``member`` uploads ``content`` (read from a file, as the route hands it over)."""
+        return await documents.upload(
+            uow=self.uow,
+            store=self.store,  # type: ignore[arg-type]
+            max_bytes=self.settings.document_max_bytes,
+            max_pending=self.settings.document_max_pending,
+            member_id=member.id,
+            document_type=document_type,
+            source=io.BytesIO(content),
+        )
+
+    async def request_reset(self, email: str) -> None:
+        await password_reset.request_password_reset(
+            uow=self.uow,
+            event_box=self.event_box,
+            settings=self.settings,
+            floor=self.floor,  # type: ignore[arg-type]
+            email=email,
+        )
+
+    async def resend_verification(self, email: str) -> None:
+        await registration.resend_verification(
+            uow=self.uow,
+            event_box=self.event_box,
+            settings=self.settings,
+            floor=self.floor,  # type: ignore[arg-type]
+            cooldown=self.cooldown,  # type: ignore[arg-type]
+            email=email,
+        )

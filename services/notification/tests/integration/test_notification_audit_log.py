@@ -17,7 +17,7 @@ async def test_r34_ops_closing_an_inquiry_is_in_the_members_trail_and_its_csv(
     member = token_issuer.member(str(member_id))
     asked = await n.client.post(
         "/api/v1/inquiries",
-        json={"category": "other", "subject": "請求書", "body": "再発行できますか"},
+        json={"category": "billing", "subject": "請求書", "body": "再発行できますか"},
         headers=member,
     )
     assert asked.status_code == 201, asked.text

@@ -8,6 +8,17 @@ answer, but under the old generation, which nobody reads any more.
 Redis holds copies only: when it fails, reads go to the database and a failed
 bump leaves entries to expire within ``ttl_seconds``.
 
+What is cached is bounded whatever the callers send (issue 19 item 10): free
+text searches are never cached (``api/public.py``), and the answers whose names
+come from the client's own choice of filters (lineup pages: category, cursor,
+limit) are stored only within a budget of :data:`LISTING_BUDGET` new entries
+per ``ttl_seconds``, counted in Redis by all replicas together; past it a
+listing is answered from the database and not stored. So the cache holds at
+most about twice the budget of listings besides one entry per service, version
+and calendar that exists. The cache's Redis is the cache's alone (Compose and
+Kubernetes run it with ``maxmemory`` and ``allkeys-lru``), so even a full cache
+evicts cache entries, never a rate limit, a lockout or a login challenge.
+
 A read is one round trip: a small server-side script looks the generation up
 and reads the entry under it (two round trips were 12-27% of a cached read's
 time in the issue 9 profiles). The script is run by its SHA1 with ``EVALSHA``
@@ -38,6 +49,24 @@ return redis.call('HMGET', ARGV[1] .. generation .. ARGV[2], 'body', 'etag')
 """
 _READ_ENTRY_SHA = hashlib.sha1(_READ_ENTRY.encode()).hexdigest()
 
+#: KEYS[1]: the entry, KEYS[2]: the budget's counter; ARGV: body, etag, TTL, budget.
+#: Stores the entry unless this window's budget is spent; answers 1 when stored.
+_PUT_BUDGETED = """
+local spent = redis.call('INCR', KEYS[2])
+if spent == 1 then
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+if spent > tonumber(ARGV[4]) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'body', ARGV[1], 'etag', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+#: New listing entries (lineup pages) stored per TTL window, across all replicas.
+LISTING_BUDGET = 500
+
 
 @dataclass(frozen=True)
 class CachedBody:
@@ -55,10 +84,19 @@ class CachedBody:
 class LineupCache:
     """Cached public answers (``name`` is the request, e.g. its path and query)."""
 
-    def __init__(self, redis: Any, namespace: str, *, ttl_seconds: int = 300) -> None:
+    def __init__(
+        self,
+        redis: Any,
+        namespace: str,
+        *,
+        ttl_seconds: int = 300,
+        listing_budget: int = LISTING_BUDGET,
+    ) -> None:
         self._redis = redis
         self._keys = Namespaced(namespace)
         self._ttl = ttl_seconds
+        self._listing_budget = listing_budget
+        self._put_budgeted = redis.register_script(_PUT_BUDGETED)
 
     async def _generation(self) -> bytes:
         value = await self._redis.get(self._generation_key)
@@ -85,10 +123,21 @@ class LineupCache:
             # A restarted or flushed Redis forgot the script: EVAL runs and caches it again.
             return await self._redis.eval(_READ_ENTRY, 1, self._generation_key, before, after)
 
-    async def put(self, name: str, answer: CachedBody) -> None:
-        """Store ``answer`` for ``name`` in the current generation."""
+    async def put(self, name: str, answer: CachedBody, *, listing: bool = False) -> None:
+        """Store ``answer`` for ``name`` in the current generation.
+
+        ``listing``: the name comes from filters the client chose; it is stored only
+        while this window's budget of :data:`LISTING_BUDGET` entries lasts.
+        """
         try:
             key = self._entry_key(await self._generation(), name)
+            if listing:
+                budget_key = self._keys("catalog", "listing-budget")
+                await self._put_budgeted(
+                    keys=[key, budget_key],
+                    args=[answer.body, answer.etag, self._ttl, self._listing_budget],
+                )
+                return
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hset(key, mapping={"body": answer.body, "etag": answer.etag})
                 pipe.expire(key, self._ttl)

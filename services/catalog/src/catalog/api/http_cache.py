@@ -29,13 +29,21 @@ async def cached_answer(
     render: Callable[[], Awaitable[bytes]],
     *,
     cache_control: str = PUBLIC_CACHE_CONTROL,
+    listing: bool = False,
 ) -> Response:
     """The answer for ``name``: from the cache, else rendered and cached; 304 when the
-    client's ``If-None-Match`` already holds it."""
+    client's ``If-None-Match`` already holds it. ``listing``: see :meth:`LineupCache.put`."""
     answer = await cache.get(name)
     if answer is None:
         answer = CachedBody.of(await render())
-        await cache.put(name, answer)
+        await cache.put(name, answer, listing=listing)
+    return revalidatable(request, answer, cache_control=cache_control)
+
+
+def revalidatable(
+    request: Request, answer: CachedBody, *, cache_control: str = PUBLIC_CACHE_CONTROL
+) -> Response:
+    """``answer`` with its ETag, or 304 when the client's ``If-None-Match`` holds it."""
     headers = {"ETag": answer.etag, "Cache-Control": cache_control}
     if _matches(request.headers.get("if-none-match"), answer.etag):
         return Response(status_code=304, headers=headers)

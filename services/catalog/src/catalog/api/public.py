@@ -6,24 +6,44 @@ Visibility: the lineup lists published services only. ``GET
 never drafts. ``GET /services/{id}/versions/{version}`` answers any version
 that was published or retired — it stays readable after the service is
 retired, because orders point at it (R28) — and never a draft version.
+
+Free-text searches (``q``) are normalised (NFKC, white space collapsed, at most
+:data:`MAX_QUERY_LENGTH` characters) and answered from the database, never
+cached: every distinct text would be an entry of its own (issue 19 item 10).
+Lineup pages are cached within the cache's listing budget.
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
+from catalog.adapters.cache import CachedBody
 from catalog.api.deps import CacheDep, ClockDep, RuntimeDep
-from catalog.api.http_cache import cached_answer
+from catalog.api.http_cache import cached_answer, revalidatable
 from catalog.api.schemas import ServicePage, ServiceSummary, ServiceView, StartDatesView
 from catalog.service_layer import queries
 from catalog.service_layer.unit_of_work import catalog_uow
 from jpcalendar import DEFAULT_MONTHS, MAX_MONTHS, effective_order_date
 
 router = APIRouter(prefix="/api/v1/services", tags=["catalog"])
+
+#: The longest free-text search, in characters (a service name is shorter).
+MAX_QUERY_LENGTH = 64
+
+
+def normalised_query(q: str | None) -> str | None:
+    """``q`` as searched: NFKC (full-width letters as ASCII, half-width kana as full),
+    runs of white space as one space, trimmed, cut at :data:`MAX_QUERY_LENGTH`; None
+    when nothing is left."""
+    if q is None:
+        return None
+    text = " ".join(unicodedata.normalize("NFKC", q).split())[:MAX_QUERY_LENGTH]
+    return text or None
 
 
 @router.get("", response_model=ServicePage)
@@ -33,15 +53,18 @@ async def list_services(
     cache: CacheDep,
     category: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="Text in names and descriptions")
+        str | None,
+        Query(
+            max_length=100,
+            description=f"Text in names and descriptions (its first {MAX_QUERY_LENGTH} "
+            "characters once normalised)",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """The published lineup, by slug; filter by ``category``, search ``q`` (ja and en)."""
-    query = (q or "").strip() or None
-    request_key = "\x1f".join((category or "", query or "", str(limit), cursor or ""))
-    name = "lineup:" + hashlib.blake2b(request_key.encode(), digest_size=16).hexdigest()
+    query = normalised_query(q)
 
     async def render() -> bytes:
         page = await queries.list_services(
@@ -57,7 +80,11 @@ async def list_services(
         )
         return body.model_dump_json().encode()
 
-    return await cached_answer(request, cache, name, render)
+    if query is not None:
+        return revalidatable(request, CachedBody.of(await render()))
+    request_key = "\x1f".join((category or "", str(limit), cursor or ""))
+    name = "lineup:" + hashlib.blake2b(request_key.encode(), digest_size=16).hexdigest()
+    return await cached_answer(request, cache, name, render, listing=True)
 
 
 @router.get("/{service_id}", response_model=ServiceView)

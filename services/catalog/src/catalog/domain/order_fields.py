@@ -22,7 +22,11 @@ Every property
     - string: ``{"type": "string"}`` with optional ``minLength``,
       ``maxLength`` (0 ≤ min ≤ max ≤ ``MAX_STRING_LENGTH``), ``pattern`` (a
       regular expression Python compiles; write it ECMA-262-compatible, the
-      browser uses it too) and ``enum``;
+      browser uses it too) and ``enum``. A ``pattern`` needs a ``maxLength``
+      and must not backtrack catastrophically (issue 19 item 11): no
+      quantifier inside a repeated group (``(a+)+``, ``(a?){30}``), no
+      alternation inside a repeated group (``(a|ab)+``), no backreference;
+      ordering runs it only on strings within the ``maxLength``;
     - date: ``{"type": "string", "format": "date"}`` (``YYYY-MM-DD``), nothing
       else;
     - integer: ``{"type": "integer"}`` with optional ``minimum`` and
@@ -39,8 +43,10 @@ must run with ``jsonschema.FormatChecker()`` so that ``date`` is enforced.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -234,9 +240,45 @@ def _string_problems(path: str, spec: dict[str, Any]) -> Iterator[FieldIssue]:
             yield FieldIssue(f"{path}/pattern", "must be a non-empty string")
         else:
             try:
-                re.compile(pattern)
+                parsed = _parser.parse(pattern)
             except re.error as exc:
                 yield FieldIssue(f"{path}/pattern", f"is not a valid regular expression: {exc}")
+            else:
+                if (risk := _backtracking_risk(parsed, repeated=False)) is not None:
+                    yield FieldIssue(f"{path}/pattern", f"may backtrack catastrophically: {risk}")
+            if "maxLength" not in spec:
+                yield FieldIssue(f"{path}/maxLength", "is required with a pattern")
+
+
+_REPEATS = frozenset({sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT})
+
+
+def _backtracking_risk(items: Iterable[tuple[Any, Any]], *, repeated: bool) -> str | None:
+    # Walks the parsed pattern; ``repeated``: inside a group that may match many times,
+    # where one more quantifier or alternative multiplies the ways to fail.
+    for op, arg in items:
+        found = None
+        if op in _REPEATS:
+            if repeated:
+                return "a quantifier inside a repeated group"
+            _, high, body = arg
+            found = _backtracking_risk(body, repeated=high is sre.MAXREPEAT or high > 1)
+        elif op is sre.BRANCH:
+            if repeated:
+                return "an alternation inside a repeated group"
+            for branch in arg[1]:
+                found = found or _backtracking_risk(branch, repeated=False)
+        elif op in (sre.GROUPREF, sre.GROUPREF_EXISTS):
+            return "a backreference"
+        elif op is sre.SUBPATTERN:
+            found = _backtracking_risk(arg[-1], repeated=repeated)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            found = _backtracking_risk(arg[1], repeated=repeated)
+        elif op is sre.ATOMIC_GROUP:
+            found = _backtracking_risk(arg, repeated=repeated)
+        if found is not None:
+            return found
+    return None
 
 
 def _enum_problems(path: str, values: Any, kind: type) -> Iterator[FieldIssue]:

@@ -95,6 +95,7 @@ DEMO_LINEUP: list[tuple[str, ServiceTerms, list[Plan]]] = [
                     "番号ポータビリティする電話番号",
                     "Number to port",
                     pattern=r"^0[0-9]{9,10}$",
+                    maxLength=11,
                 ),
             ),
             lead_time_business_days=10,
@@ -130,7 +131,7 @@ DEMO_LINEUP: list[tuple[str, ServiceTerms, list[Plan]]] = [
                     "string",
                     "利用するドメイン名",
                     "Domain name",
-                    pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)+$",
+                    pattern=r"^[a-z0-9-]+\.[a-z0-9.-]+$",
                     maxLength=253,
                 ),
                 migrate_mailboxes=_field("boolean", "既存メールの移行", "Migrate existing mail"),
@@ -327,7 +328,9 @@ DEMO_LINEUP: list[tuple[str, ServiceTerms, list[Plan]]] = [
             takes_phone_orders=True,
             order_fields=_fields(
                 ["apn_name", "delivery_date"],
-                apn_name=_field("string", "APN名", "APN name", pattern=r"^[a-z0-9.-]{3,63}$"),
+                apn_name=_field(
+                    "string", "APN名", "APN name", pattern=r"^[a-z0-9.-]{3,63}$", maxLength=63
+                ),
                 delivery_date=_field("date", "配送希望日", "Delivery date"),
             ),
             lead_time_business_days=7,

@@ -28,6 +28,8 @@ async def _stored(
         actor=actor,
         action=f"catalog.{action}",
         target=str(service.service_id),
+        # A plan's change is a change of its service (R34's entity filter).
+        entity="service",
         version=service.current.service_version,
         **details,
     )

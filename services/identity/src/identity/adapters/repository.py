@@ -27,11 +27,13 @@ from identity.adapters.tables import (
     SigningKeyRow,
     WithdrawalRequestRow,
 )
+from identity.domain.directory import search_text
 from identity.domain.documents import IdentityDocument
 from identity.domain.member import Member, normalised_login_id
 from identity.domain.tokens import LinkToken, RefreshToken
 from identity.domain.withdrawal import CHECKING, OPEN_STATES, WithdrawalRequest
 from servicekit.aggregate import Aggregate
+from servicekit.pagination import Page, after_cursor, page_of
 from servicekit.repository import SqlRepository
 from servicekit.uow import UnitOfWork
 
@@ -114,10 +116,22 @@ def _locked(query: Any, lock: bool) -> Any:
 
 
 class MemberRepository(MappedRepository[Member, MemberRow]):
-    """Members and operators."""
+    """Members and operators; each write also keeps the directory's search text (R30)."""
 
     domain = Member
     row = MemberRow
+
+    def _new_row(self, item: Member) -> MemberRow:
+        row = super()._new_row(item)
+        row.search_text = search_text(item)
+        return row
+
+    def write_back(self) -> None:
+        super().write_back()
+        for member, row, _ in self._seen.values():
+            text = search_text(member)
+            if row.search_text != text:
+                row.search_text = text
 
     async def get(self, member_id: uuid.UUID, *, lock: bool = False) -> Member | None:
         query = sa.select(MemberRow).where(col(MemberRow.id) == member_id)
@@ -222,11 +236,39 @@ class DocumentRepository(MappedRepository[IdentityDocument, IdentityDocumentRow]
         )
 
     async def in_status(self, status: str, *, limit: int = 200) -> list[IdentityDocument]:
-        """Documents in ``status``, oldest first."""
+        """Documents in ``status``, oldest first; pending ones only while their file exists
+        (the review queue)."""
+        query = sa.select(IdentityDocumentRow).where(col(IdentityDocumentRow.status) == status)
+        if status == "pending":
+            query = query.where(col(IdentityDocumentRow.file_deleted_at).is_(None))
+        return await self._all(query.order_by(col(IdentityDocumentRow.uploaded_at)).limit(limit))
+
+    async def pending_count(self, member_id: uuid.UUID) -> int:
+        """How many of the member's documents wait for review with their file."""
+        count = await self.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(IdentityDocumentRow)
+            .where(
+                col(IdentityDocumentRow.member_id) == member_id,
+                col(IdentityDocumentRow.status) == "pending",
+                col(IdentityDocumentRow.file_deleted_at).is_(None),
+            )
+        )
+        return int(count or 0)
+
+    async def unreviewed_before(
+        self, horizon: datetime, *, limit: int = 500
+    ) -> list[IdentityDocument]:
+        """Documents uploaded before ``horizon`` and still waiting for review with their
+        file (locked, skipping those another worker holds)."""
         return await self._all(
             sa.select(IdentityDocumentRow)
-            .where(col(IdentityDocumentRow.status) == status)
-            .order_by(col(IdentityDocumentRow.uploaded_at))
+            .where(
+                col(IdentityDocumentRow.status) == "pending",
+                col(IdentityDocumentRow.uploaded_at) < horizon,
+                col(IdentityDocumentRow.file_deleted_at).is_(None),
+            )
+            .with_for_update(skip_locked=True)
             .limit(limit)
         )
 
@@ -288,14 +330,19 @@ class WithdrawalRepository(MappedRepository[WithdrawalRequest, WithdrawalRequest
             .limit(1)
         )
 
-    async def in_status(self, status: str, *, limit: int = 200) -> list[WithdrawalRequest]:
-        """Requests in ``status``, oldest first."""
-        return await self._all(
-            sa.select(WithdrawalRequestRow)
-            .where(col(WithdrawalRequestRow.status) == status)
-            .order_by(col(WithdrawalRequestRow.requested_at))
-            .limit(limit)
-        )
+    async def in_status(
+        self, status: str, *, limit: int, cursor: str | None = None
+    ) -> Page[WithdrawalRequest]:
+        """One page of the requests in ``status``, oldest first.
+
+        Raises ``servicekit.pagination.InvalidCursor`` for a cursor it did not hand out.
+        """
+        key = [col(WithdrawalRequestRow.requested_at), col(WithdrawalRequestRow.id)]
+        query = sa.select(WithdrawalRequestRow).where(col(WithdrawalRequestRow.status) == status)
+        query = after_cursor(query, key, cursor).limit(limit + 1)
+        rows = list((await self.session.execute(query)).scalars())
+        page = page_of(rows, limit=limit, key=lambda r: (r.requested_at, r.id))
+        return Page(self._load_all(page.items), page.next_cursor)
 
     async def still_checking(self, *, limit: int = 100) -> list[WithdrawalRequest]:
         """Requests ordering has not answered yet (locked, skipping those another

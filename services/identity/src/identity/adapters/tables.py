@@ -49,6 +49,11 @@ class MemberRow(SQLModel, table=True):
     totp_enrolled: bool = Field(default=False)
     created_at: datetime = Field(sa_column=_ts())
     verified_at: datetime | None = Field(default=None, sa_column=_ts(True))
+    #: The folded text the customer directory searches (R30, ``domain/directory.py``),
+    #: kept by ``MemberRepository``; trigram-indexed by migration identity_0004.
+    search_text: str = Field(
+        default="", sa_column=Column(sa.Text, nullable=False, server_default="")
+    )
 
 
 class SigningKeyRow(SQLModel, table=True):

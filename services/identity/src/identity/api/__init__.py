@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from identity.api import auth, documents, internal, me, withdrawal
+from identity.api import auth, documents, internal, me, ops_members, ops_withdrawals, withdrawal
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -10,6 +10,7 @@ ROUTERS: list[APIRouter] = [
     documents.member_router,
     documents.ops_router,
     withdrawal.member_router,
-    withdrawal.ops_router,
+    ops_withdrawals.router,
+    ops_members.router,
     internal.router,
 ]

@@ -1,23 +1,29 @@
 """/api/v1/auth: registration, verification, login, sessions, password reset.
 
 The refresh token is set as an ``HttpOnly; Secure; SameSite=Strict`` cookie
-scoped to ``/api/v1/auth`` (the web client) and also returned in the body for
-API clients. A refresh or logout that relies on the cookie must carry
-``X-Requested-With: bizmall``, which a cross-site form cannot send.
+scoped to ``/api/v1/auth``. Only API clients also get it in the body: a request
+a browser sent (it carries ``Sec-Fetch-Mode``, which every supported browser adds
+and no script can remove, R3), one carrying ``X-Requested-With: bizmall`` (the web
+client) and a refresh that used the cookie get it in the cookie alone, where no
+script can read it (issue 19 item 5). A refresh or logout that relies on the cookie
+must carry ``X-Requested-With: bizmall``, which a cross-site form cannot send.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Header, Response
+from fastapi import APIRouter, Cookie, Header, Request, Response
 
 from identity.api.deps import (
     ChallengesDep,
     ClientIpDep,
+    CooldownDep,
     EventBoxDep,
+    FloorDep,
     KeysDep,
     PasswordsDep,
+    RotationsDep,
     SecretBoxDep,
     SettingsDep,
     ThrottleDep,
@@ -49,7 +55,16 @@ CSRF_HEADER_VALUE = "bizmall"
 _ACCEPTED = StatusAnswer(status="accepted")
 
 
-def _token_answer(response: Response, settings: Settings, session: sessions.Session) -> TokenAnswer:
+def _cookie_client(request: Request) -> bool:
+    """Whether the caller keeps its refresh token in the cookie: a browser, or the web
+    client saying so (see the module docs)."""
+    headers = request.headers
+    return "sec-fetch-mode" in headers or headers.get("x-requested-with") == CSRF_HEADER_VALUE
+
+
+def _token_answer(
+    response: Response, settings: Settings, session: sessions.Session, *, cookie_client: bool
+) -> TokenAnswer:
     response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         REFRESH_COOKIE,
@@ -60,7 +75,8 @@ def _token_answer(response: Response, settings: Settings, session: sessions.Sess
         secure=settings.refresh_cookie_secure,
         samesite="strict",
     )
-    return TokenAnswer.of(session)
+    answer = TokenAnswer.of(session)
+    return answer.model_copy(update={"refresh_token": None}) if cookie_client else answer
 
 
 def _refresh_token(body: RefreshBody | None, cookie: str | None, csrf: str | None) -> str | None:
@@ -102,11 +118,22 @@ async def verify_email(body: TokenBody, uow: UowDep) -> StatusAnswer:
 
 @router.post("/verify-email/resend", status_code=202)
 async def resend_verification(
-    body: EmailBody, uow: UowDep, event_box: EventBoxDep, settings: SettingsDep
+    body: EmailBody,
+    uow: UowDep,
+    event_box: EventBoxDep,
+    settings: SettingsDep,
+    floor: FloorDep,
+    cooldown: CooldownDep,
 ) -> StatusAnswer:
-    """A new verification link for an unverified account; always 202."""
+    """A new verification link for an unverified account; always 202 (at most one link
+    per address per cooldown, a few a day)."""
     await registration.resend_verification(
-        uow=uow, event_box=event_box, settings=settings, email=body.email
+        uow=uow,
+        event_box=event_box,
+        settings=settings,
+        floor=floor,
+        cooldown=cooldown,
+        email=body.email,
     )
     return _ACCEPTED
 
@@ -123,6 +150,7 @@ async def resend_verification(
 )
 async def login(
     body: LoginBody,
+    request: Request,
     response: Response,
     uow: UowDep,
     passwords: PasswordsDep,
@@ -147,58 +175,74 @@ async def login(
         ip=ip,
     )
     if isinstance(result, sessions.Session):
-        return _token_answer(response, settings, result)
+        return _token_answer(response, settings, result, cookie_client=_cookie_client(request))
     return OpsChallengeAnswer.of(result)
 
 
 @router.post(
     "/login/totp",
-    responses={401: {"description": "Wrong or expired code (`auth.totp_invalid`)."}},
+    response_model_exclude_none=True,
+    responses={
+        401: {"description": "Wrong or expired code, or a challenge ended (`auth.totp_invalid`)."},
+        429: {"description": "Too many wrong codes for the operator (`auth.too_many_attempts`)."},
+    },
 )
 async def login_totp(
     body: TotpBody,
+    request: Request,
     response: Response,
     uow: UowDep,
     challenges: ChallengesDep,
+    throttle: ThrottleDep,
     keys: KeysDep,
     secret_box: SecretBoxDep,
     settings: SettingsDep,
 ) -> TokenAnswer:
-    """Complete an operator's login with the TOTP code."""
+    """Complete an operator's login with the TOTP code (a few codes per challenge)."""
     session = await sessions.login_totp(
         uow=uow,
         challenges=challenges,
+        throttle=throttle,
         keys=keys,
         secret_box=secret_box,
         settings=settings,
         challenge=body.challenge_token,
         code=body.code,
     )
-    return _token_answer(response, settings, session)
+    return _token_answer(response, settings, session, cookie_client=_cookie_client(request))
 
 
 @router.post(
     "/refresh",
+    response_model_exclude_none=True,
     responses={
         401: {"description": "No session, or a refresh token revoked, expired or reused."},
         403: {"description": "The cookie came without `X-Requested-With: bizmall`."},
     },
 )
 async def refresh(
+    request: Request,
     response: Response,
     uow: UowDep,
     keys: KeysDep,
     settings: SettingsDep,
+    rotations: RotationsDep,
     body: RefreshBody | None = None,
     cookie: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
     x_requested_with: Annotated[str | None, Header()] = None,
 ) -> TokenAnswer:
-    """Rotate the refresh token; a reused token revokes its session family."""
+    """Rotate the refresh token; a reused token revokes its session family, except the
+    same token again within a few seconds (two tabs), which gets the same new pair."""
     token = _refresh_token(body, cookie, x_requested_with)
     if token is None:
         raise no_session()
-    session = await sessions.refresh(uow=uow, keys=keys, settings=settings, token=token)
-    return _token_answer(response, settings, session)
+    session = await sessions.refresh(
+        uow=uow, keys=keys, settings=settings, rotations=rotations, token=token
+    )
+    used_cookie = not (body is not None and body.refresh_token)
+    return _token_answer(
+        response, settings, session, cookie_client=used_cookie or _cookie_client(request)
+    )
 
 
 @router.post(
@@ -229,11 +273,11 @@ async def logout(
 
 @router.post("/password-reset", status_code=202)
 async def password_reset(
-    body: EmailBody, uow: UowDep, event_box: EventBoxDep, settings: SettingsDep
+    body: EmailBody, uow: UowDep, event_box: EventBoxDep, settings: SettingsDep, floor: FloorDep
 ) -> StatusAnswer:
-    """Email a reset link if the address is a member's; always 202 (R10)."""
+    """Email a reset link if the address is a member's; always 202, in the same time (R10)."""
     await password_reset_handlers.request_password_reset(
-        uow=uow, event_box=event_box, settings=settings, email=body.email
+        uow=uow, event_box=event_box, settings=settings, floor=floor, email=body.email
     )
     return _ACCEPTED
 

@@ -8,17 +8,20 @@ dependency in the thread pool, a hop per dependency on every request.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from identity.adapters.answer_floor import AnswerFloor
 from identity.adapters.document_store import DocumentStore
 from identity.adapters.keys import KeyRing
 from identity.adapters.login_challenges import LoginChallenges
 from identity.adapters.ordering_client import OrderingClient
 from identity.adapters.passwords import Passwords
-from identity.adapters.throttle import LoginThrottle
+from identity.adapters.recent_rotations import RecentRotations
+from identity.adapters.throttle import LoginThrottle, MailCooldown
 from identity.config import Settings
 from identity.service_layer.unit_of_work import IdentityUnitOfWork, identity_uow
 from servicekit.crypto import SecretBox
@@ -41,8 +44,19 @@ def _adapter(name: str) -> Callable[[Request], Awaitable[Any]]:
 
 
 async def client_ip(request: Request) -> str:
-    """The caller's address (the login throttle counts failures per address)."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address as the login throttle counts it: an IPv4 address as it is,
+    an IPv6 address as its /64 (one subscriber can take a new address in it for every
+    request; issue 19 item 16)."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return host
 
 
 UowDep = Annotated[IdentityUnitOfWork, Depends(new_uow)]
@@ -51,6 +65,9 @@ KeysDep = Annotated[KeyRing, Depends(_adapter("keys"))]
 PasswordsDep = Annotated[Passwords, Depends(_adapter("passwords"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_adapter("throttle"))]
 ChallengesDep = Annotated[LoginChallenges, Depends(_adapter("challenges"))]
+CooldownDep = Annotated[MailCooldown, Depends(_adapter("cooldown"))]
+RotationsDep = Annotated[RecentRotations, Depends(_adapter("rotations"))]
+FloorDep = Annotated[AnswerFloor, Depends(_adapter("floor"))]
 #: Seals the tokens events carry to notification.
 EventBoxDep = Annotated[SecretBox, Depends(_adapter("event_box"))]
 #: Encrypts operators' TOTP secrets at rest.

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from email_validator import EmailNotValidError, validate_email
+from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bizmall_events.identity import BlockingItem
+from bizmall_events.identity import BlockingItem, DocumentType
 from identity.domain import rules
+from identity.domain.directory import DirectoryEntry
 from identity.domain.documents import MY_NUMBER_WARNING, IdentityDocument
 from identity.domain.member import Member, Registration
 from identity.domain.withdrawal import WithdrawalRequest
+from identity.service_layer.directory import MemberRecord
 from identity.service_layer.sessions import OpsChallenge, Session
+from identity.service_layer.withdrawal_desk import DeskItem
 
 
 def _email(value: str) -> str:
@@ -336,9 +340,88 @@ class WithdrawalView(BaseModel):
         )
 
 
+# --- ops: customer directory (R30) and withdrawal desk (R33) ---------------------------
+
+
+class RefusalBody(_Body):
+    """POST /ops/identity/withdrawals/{id}/refuse: the reason the member is emailed."""
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class MemberEntryView(BaseModel):
+    """A member as the directory lists them and as ops lists name them."""
+
+    id: uuid.UUID
+    status: str
+    entity_type: str | None
+    organization_name: str
+    name: str
+    name_kana: str | None
+    corporate_number: str | None
+    login_id: str
+    contact_email: str
+    phone: str
+    registered_at: datetime
+
+    @classmethod
+    def of(cls, entry: DirectoryEntry) -> MemberEntryView:
+        return cls.model_validate(entry, from_attributes=True)
+
+
+class MemberDirectoryPage(BaseModel):
+    items: list[MemberEntryView]
+    next_cursor: str | None
+
+
+class OpsMemberView(MemberView):
+    """A member's record for ops: profile, status, registration and policy
+    acceptance, the latest identity document and the latest withdrawal request."""
+
+    registered_at: datetime | None
+    verified_at: datetime | None
+    identity_document: DocumentView | None
+    withdrawal: WithdrawalView | None
+
+    @classmethod
+    def of_record(cls, record: MemberRecord) -> OpsMemberView:
+        member = record.member
+        document, request = record.latest_document, record.latest_withdrawal
+        return cls.model_validate(
+            {
+                **MemberView.of(member).model_dump(),
+                "registered_at": member.created_at,
+                "verified_at": member.verified_at,
+                "identity_document": DocumentView.of(document) if document else None,
+                "withdrawal": WithdrawalView.of(request) if request else None,
+            }
+        )
+
+
+class DeskWithdrawalView(WithdrawalView):
+    """A request on the withdrawal desk: its member, who decided it, and what blocks
+    it now (``current_blockers``: null once decided or when ordering did not answer)."""
+
+    decided_by: str | None
+    member: MemberEntryView | None
+    current_blockers: list[BlockingItem] | None
+
+    @classmethod
+    def of_item(cls, item: DeskItem) -> DeskWithdrawalView:
+        blockers = item.current_blockers
+        return cls.model_validate(
+            {
+                **WithdrawalView.of(item.request).model_dump(),
+                "decided_by": item.request.decided_by,
+                "member": MemberEntryView.of(item.member) if item.member else None,
+                "current_blockers": list(blockers) if blockers is not None else None,
+            }
+        )
+
+
 class WithdrawalList(BaseModel):
-    items: list[WithdrawalView]
-    next_cursor: str | None = None
+    items: list[DeskWithdrawalView]
+    next_cursor: str | None
 
 
 class Jwk(BaseModel):
@@ -356,3 +439,40 @@ class Jwk(BaseModel):
 
 class Jwks(BaseModel):
     keys: list[Jwk]
+
+
+class UploadForm(BaseModel):
+    """POST /me/identity-documents (multipart), read only once the member may upload."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    document_type: DocumentType
+    file: UploadFile = Field(description="JPEG, PNG or PDF, at most 10 MB")
+
+    @classmethod
+    def openapi(cls) -> dict[str, Any]:
+        """The request body as OpenAPI documents it (the route reads the form itself)."""
+        return {
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["document_type", "file"],
+                            "properties": {
+                                "document_type": {
+                                    "type": "string",
+                                    "enum": list(get_args(DocumentType)),
+                                },
+                                "file": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "JPEG, PNG or PDF, at most 10 MB",
+                                },
+                            },
+                        }
+                    }
+                },
+            }
+        }

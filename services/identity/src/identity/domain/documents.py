@@ -11,9 +11,11 @@ from typing import Literal
 from bizmall_events.identity import DocumentReviewed
 from identity.domain.errors import (
     DocumentAlreadyReviewed,
+    DocumentExpired,
     DocumentTooLarge,
     RejectionReasonRequired,
     SoleProprietorsOnly,
+    TooManyPendingDocuments,
     UnsupportedDocumentType,
 )
 from identity.domain.member import Member
@@ -44,14 +46,24 @@ def sniff_media_type(head: bytes) -> str | None:
     return None
 
 
-def accepted_media_type(content: bytes, *, max_bytes: int) -> str:
-    """The media type of an acceptable upload: at most ``max_bytes``, JPEG, PNG or PDF."""
-    if len(content) > max_bytes:
+def accepted_media_type(head: bytes, size: int, *, max_bytes: int) -> str:
+    """The media type of an acceptable upload of ``size`` bytes starting with ``head``:
+    at most ``max_bytes``, JPEG, PNG or PDF."""
+    if size > max_bytes:
         raise DocumentTooLarge()
-    media_type = sniff_media_type(content[:16])
+    media_type = sniff_media_type(head[:16])
     if media_type is None:
         raise UnsupportedDocumentType()
     return media_type
+
+
+def check_uploader(member: Member | None, *, pending: int, max_pending: int) -> None:
+    """Whether ``member`` may send a document now: a sole proprietor with fewer than
+    ``max_pending`` documents waiting for review. Checked before the file is read."""
+    if member is None or member.entity_type != "sole_proprietor":
+        raise SoleProprietorsOnly()
+    if pending >= max_pending:
+        raise TooManyPendingDocuments(max_pending)
 
 
 def check_rejection_reason(decision: Decision, reason: str | None) -> None:
@@ -82,20 +94,26 @@ class IdentityDocument(Aggregate):
         cls,
         member: Member | None,
         *,
+        document_id: uuid.UUID,
         document_type: str,
-        content: bytes,
+        head: bytes,
+        size_bytes: int,
         max_bytes: int,
+        pending: int,
+        max_pending: int,
         now: datetime,
     ) -> IdentityDocument:
-        """A pending document of ``member``, who must be a sole proprietor."""
-        media_type = accepted_media_type(content, max_bytes=max_bytes)
-        if member is None or member.entity_type != "sole_proprietor":
-            raise SoleProprietorsOnly()
+        """A pending document of ``member``, who must be a sole proprietor with room in
+        the review queue; the file (``size_bytes`` starting with ``head``) is already stored."""
+        check_uploader(member, pending=pending, max_pending=max_pending)
+        assert member is not None
+        media_type = accepted_media_type(head, size_bytes, max_bytes=max_bytes)
         return cls(
+            id=document_id,
             member_id=member.id,
             document_type=document_type,
             content_type=media_type,
-            size_bytes=len(content),
+            size_bytes=size_bytes,
             uploaded_at=now,
         )
 
@@ -108,6 +126,8 @@ class IdentityDocument(Aggregate):
         check_rejection_reason(decision, reason)
         if self.status != "pending":
             raise DocumentAlreadyReviewed()
+        if self.file_deleted:
+            raise DocumentExpired()
         self.status = decision
         self.reason = reason if decision == "rejected" else None
         self.reviewed_at = now

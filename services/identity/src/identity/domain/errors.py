@@ -190,6 +190,29 @@ class DocumentAlreadyReviewed(Conflict):
         )
 
 
+class TooManyPendingDocuments(Conflict):
+    """A member already has the most documents the review queue takes from one member."""
+
+    def __init__(self, max_pending: int) -> None:
+        super().__init__(
+            "document.too_many_pending",
+            ja=f"審査待ちの書類が上限（{max_pending}件）に達しています。審査をお待ちください。",
+            en=f"You already have {max_pending} documents waiting for review. Please wait.",
+            max_pending=max_pending,
+        )
+
+
+class DocumentExpired(Conflict):
+    """The file waited too long for review and was deleted; the member uploads again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "document.expired",
+            ja="審査期限を過ぎたため、この書類のファイルは削除されました。",
+            en="This document waited too long for review and its file was deleted.",
+        )
+
+
 class WithdrawalNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__(
@@ -217,4 +240,17 @@ class OrderingUnreachable(Unavailable):
             ja="注文状況を確認できません。しばらくしてから再度お試しください。",
             en="The member's orders cannot be checked now. Please try again later.",
             retry_after=30,
+        )
+
+
+class WithdrawalBlocked(Conflict):
+    """Ops confirm while orders or contracts still block the withdrawal (R33): the
+    request stays pending; the answer names the blockers."""
+
+    def __init__(self, blocking_items: list[dict[str, object]]) -> None:
+        super().__init__(
+            "withdrawal.blocked",
+            ja="終了していない注文・契約があるため退会を確定できません。",
+            en="Orders or contracts that have not ended block this withdrawal.",
+            blocking_items=blocking_items,
         )

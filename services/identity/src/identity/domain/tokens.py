@@ -103,6 +103,11 @@ class RefreshToken:
     def role_list(self) -> list[str]:
         return self.roles.split(",")
 
+    def rotated_within(self, seconds: float, *, now: datetime) -> bool:
+        """Whether this token was rotated less than ``seconds`` ago (the grace window in
+        which a second use is a parallel refresh, not a replay)."""
+        return self.rotated_at is not None and now - self.rotated_at < timedelta(seconds=seconds)
+
     def rotate(self, *, now: datetime) -> tuple[RefreshToken, str]:
         """Mark this token used and return its successor in the family (same expiry).
 

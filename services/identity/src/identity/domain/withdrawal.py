@@ -1,4 +1,5 @@
-"""Withdrawal requests (R11): checked at once with ordering, confirmed by ops.
+"""Withdrawal requests (R11): checked at once with ordering, confirmed or refused
+with a reason by ops (R33).
 
 A request ordering could not check stays ``checking``; nothing is approved
 without ordering's answer.
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bizmall_events.identity import BlockingItem, WithdrawalDecided
-from identity.domain.errors import WithdrawalNotPending
+from identity.domain.errors import FieldsInvalid, WithdrawalBlocked, WithdrawalNotPending
 from identity.domain.member import Member
 from servicekit.aggregate import Aggregate
 
@@ -24,7 +25,8 @@ _STAGES = {CHECKING: "checking_orders", PENDING: "awaiting_confirmation"}
 @dataclass(eq=False)
 class WithdrawalRequest(Aggregate):
     """``checking`` until ordering answered, then ``refused`` (naming what blocks it),
-    ``pending`` (awaiting ops) or, once ops confirmed, ``withdrawn``."""
+    ``pending`` (awaiting ops) or, once ops decided, ``withdrawn`` or ``refused`` with
+    ops' ``reason``."""
 
     member_id: uuid.UUID
     id: uuid.UUID = field(default_factory=uuid.uuid4)
@@ -66,12 +68,12 @@ class WithdrawalRequest(Aggregate):
     def confirm(
         self, member: Member, blocking_items: Sequence[BlockingItem], *, actor: str, now: datetime
     ) -> None:
-        """Ops confirm with ordering's fresh answer: refused when something blocks now,
-        else the member is withdrawn."""
+        """Ops confirm with ordering's fresh answer: the member is withdrawn, unless
+        something blocks it now (``WithdrawalBlocked``: the request stays pending, and
+        ops end the blockers first or refuse it with a reason, R33)."""
         self.check_awaiting_confirmation()
         if blocking_items:
-            self._refuse(blocking_items, now=now)
-            return
+            raise WithdrawalBlocked([item.model_dump(mode="json") for item in blocking_items])
         if member.id != self.member_id:
             raise ValueError("the member withdrawn is the one who asked")
         member.withdraw()
@@ -88,6 +90,16 @@ class WithdrawalRequest(Aggregate):
             )
         )
 
+    def refuse(self, reason: str, *, actor: str, now: datetime) -> None:
+        """Ops refuse an open request with the reason the member reads in the email (R33)."""
+        if self.status not in OPEN_STATES:
+            raise WithdrawalNotPending()
+        if not reason.strip():
+            raise FieldsInvalid([("reason", "a refusal gives the reason the member is sent")])
+        self.reason = reason.strip()
+        self.decided_by = actor
+        self._refuse((), now=now)
+
     def _refuse(self, blocking_items: Sequence[BlockingItem], *, now: datetime) -> None:
         self.status = REFUSED
         self.blocking_items = tuple(blocking_items)
@@ -99,6 +111,7 @@ class WithdrawalRequest(Aggregate):
                 member_id=self.member_id,
                 decision="refused",
                 blocking_items=self.blocking_items,
+                reason=self.reason,
                 aggregate_version=self.version,
             )
         )

@@ -5,9 +5,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import BinaryIO
 
 from identity.adapters.document_store import DocumentStore
-from identity.domain.documents import Decision, IdentityDocument, check_rejection_reason
+from identity.domain.documents import (
+    Decision,
+    IdentityDocument,
+    check_rejection_reason,
+    check_uploader,
+)
 from identity.domain.errors import DocumentNotFound
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
@@ -20,31 +26,56 @@ class DocumentFile:
     media_type: str
 
 
+async def check_may_upload(
+    *, uow: IdentityUnitOfWork, member_id: uuid.UUID, max_pending: int
+) -> None:
+    """Refuse a member who may not send a document now, before the upload is read: a
+    corporation, or a member whose documents already fill the review queue."""
+    async with uow:
+        member = await uow.members.get(member_id)
+        pending = await uow.documents.pending_count(member_id)
+        check_uploader(member, pending=pending, max_pending=max_pending)
+
+
 async def upload(
     *,
     uow: IdentityUnitOfWork,
     store: DocumentStore,
     max_bytes: int,
+    max_pending: int,
     member_id: uuid.UUID,
     document_type: str,
-    content: bytes,
+    source: BinaryIO,
 ) -> IdentityDocument:
-    """Store a sole proprietor's document encrypted and queue it for review."""
-    async with uow:
-        member = await uow.members.get(member_id)
-        document = IdentityDocument.upload(
-            member,
-            document_type=document_type,
-            content=content,
-            max_bytes=max_bytes,
-            now=uow.now(),
-        )
-        uow.documents.add(document)
-        # The file before the commit: a crash leaves an orphan file, never a record
-        # without one.
-        await store.put(document.id, content)
-        await uow.commit()
-        return document
+    """Store a sole proprietor's document encrypted and queue it for review.
+
+    The file is copied from ``source`` in chunks before the record is written (a
+    crash leaves an orphan file, never a record without one) and removed again when
+    the record is refused.
+    """
+    document_id = uuid.uuid4()
+    stored = await store.put_file(document_id, source, max_bytes=max_bytes)
+    try:
+        async with uow:
+            # Locked: parallel uploads of one member count each other's documents.
+            member = await uow.members.get(member_id, lock=True)
+            document = IdentityDocument.upload(
+                member,
+                document_id=document_id,
+                document_type=document_type,
+                head=stored.head,
+                size_bytes=stored.size,
+                max_bytes=max_bytes,
+                pending=await uow.documents.pending_count(member_id),
+                max_pending=max_pending,
+                now=uow.now(),
+            )
+            uow.documents.add(document)
+            await uow.commit()
+            return document
+    except BaseException:
+        await store.delete(document_id)
+        raise
 
 
 async def list_own(*, uow: IdentityUnitOfWork, member_id: uuid.UUID) -> list[IdentityDocument]:
@@ -67,7 +98,12 @@ async def file_for_ops(
         document = await uow.documents.get(document_id)
         if document is None or document.file_deleted:
             raise DocumentNotFound()
-        uow.audit(actor=actor, action="document.viewed", target=f"document:{document_id}")
+        uow.audit(
+            actor=actor,
+            action="document.viewed",
+            target=f"document:{document_id}",
+            member_id=document.member_id,
+        )
         content = await store.get(document_id)
         await uow.commit()
         return DocumentFile(content, document.content_type)
@@ -92,6 +128,7 @@ async def review(
             actor=actor,
             action=f"document.{decision}",
             target=f"document:{document_id}",
+            member_id=document.member_id,
             reason=reason,
         )
         await uow.commit()
@@ -102,9 +139,26 @@ async def purge_reviewed_files(
     *, uow: IdentityUnitOfWork, store: DocumentStore, retention_days: int
 ) -> int:
     """Delete files reviewed more than the retention period ago; records are kept."""
+    return await _delete_files(uow, store, retention_days, reviewed=True)
+
+
+async def purge_unreviewed_files(
+    *, uow: IdentityUnitOfWork, store: DocumentStore, retention_days: int
+) -> int:
+    """Delete the files of documents still waiting for review ``retention_days`` after
+    their upload (they leave the review queue and cannot be reviewed; records are kept)."""
+    return await _delete_files(uow, store, retention_days, reviewed=False)
+
+
+async def _delete_files(
+    uow: IdentityUnitOfWork, store: DocumentStore, retention_days: int, *, reviewed: bool
+) -> int:
     async with uow:
         horizon = uow.now() - timedelta(days=retention_days)
-        documents = await uow.documents.reviewed_before(horizon)
+        if reviewed:
+            documents = await uow.documents.reviewed_before(horizon)
+        else:
+            documents = await uow.documents.unreviewed_before(horizon)
         for document in documents:
             await store.delete(document.id)
             document.file_removed(now=uow.now())

@@ -1,9 +1,11 @@
-"""What several membership commands share: finding the member, and link tokens."""
+"""What several membership commands share: finding the member, link tokens, and
+auditing what members do to their own accounts."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from identity.domain.errors import LinkTokenRefused, MemberNotFound
 from identity.domain.member import Member
@@ -60,3 +62,22 @@ async def consume_link(
         raise LinkTokenRefused("invalid", resend_path=resend_path)
     link.consume(now=uow.now(), resend_path=resend_path)
     return link
+
+
+def audit_own_action(
+    uow: IdentityUnitOfWork,
+    member_id: uuid.UUID,
+    action: str,
+    *,
+    target: str | None = None,
+    **details: Any,
+) -> None:
+    """R34: a security event of a member's own account (login, lockout, password or
+    email change, withdrawal request): the member is both the actor and the subject."""
+    uow.audit(
+        actor=str(member_id),
+        action=action,
+        target=target or f"member:{member_id}",
+        member_id=member_id,
+        **details,
+    )

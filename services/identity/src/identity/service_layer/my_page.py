@@ -10,7 +10,13 @@ from identity.config import Settings
 from identity.domain.errors import LinkTokenRefused, WrongCurrentPassword
 from identity.domain.member import Member
 from identity.domain.tokens import EMAIL_CHANGE
-from identity.service_layer.members import caller, consume_link, issue_sealed_link, member_by_id
+from identity.service_layer.members import (
+    audit_own_action,
+    caller,
+    consume_link,
+    issue_sealed_link,
+    member_by_id,
+)
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 from servicekit.crypto import SecretBox
 
@@ -44,6 +50,9 @@ async def update_me(
                 payload=contact_email,
             )
             member.request_email_change(contact_email, sealed_token=sealed, expires_at=expires_at)
+            audit_own_action(
+                uow, member.id, "member.email_change_requested", new_email=contact_email
+            )
         await uow.commit()
         return member
 
@@ -56,6 +65,7 @@ async def confirm_email_change(*, uow: IdentityUnitOfWork, token: str) -> Member
         if link.payload is None:
             raise LinkTokenRefused("invalid")
         member.confirm_email_change(link.payload)
+        audit_own_action(uow, member.id, "member.email_changed", new_email=link.payload)
         await uow.commit()
         return member
 
@@ -78,4 +88,5 @@ async def change_password(
         member.change_password_hash(await passwords.hash(new))
         keep = uuid.UUID(session_id) if session_id else None
         await uow.sessions.revoke(member_id=member.id, keep_family=keep, now=uow.now())
+        audit_own_action(uow, member.id, "member.password_changed")
         await uow.commit()

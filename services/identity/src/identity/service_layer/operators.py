@@ -26,6 +26,6 @@ async def create_operator(
         operator = Member.operator(login_id=login_id, password_hash=password_hash, now=uow.now())
         if not await uow.members.add_unless_taken(operator):
             return False
-        uow.audit(actor="cli", action="ops.account_created", target=login_id)
+        uow.audit(actor="cli", action="ops.account_created", target=login_id, entity="operator")
         await uow.commit()
     return True

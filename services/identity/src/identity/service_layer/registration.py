@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bizmall_events.identity import RegistrationAttemptedExisting
+from identity.adapters.answer_floor import AnswerFloor
 from identity.adapters.passwords import Passwords
+from identity.adapters.throttle import MailCooldown
 from identity.config import Settings
 from identity.domain.errors import RESEND_PATH
 from identity.domain.member import Member, Registration
@@ -63,15 +65,28 @@ async def _send_verification(
 
 
 async def resend_verification(
-    *, uow: IdentityUnitOfWork, event_box: SecretBox, settings: Settings, email: str
+    *,
+    uow: IdentityUnitOfWork,
+    event_box: SecretBox,
+    settings: Settings,
+    floor: AnswerFloor,
+    cooldown: MailCooldown,
+    email: str,
 ) -> None:
-    """A fresh verification link for an unverified member; silently nothing otherwise."""
-    async with uow:
-        member = await uow.members.by_login_id(email, lock=True)
-        if member is None or not member.awaiting_verification:
+    """A fresh verification link for an unverified member; silently nothing otherwise.
+
+    One address gets at most one link per cooldown and a few a day, counted whether
+    or not it is a member's; both paths run one transaction and end no sooner than
+    the answer floor, so neither the answer nor its time tells which (issue 19 item 3).
+    """
+    async with floor.held():
+        if not await cooldown.allows(VERIFY, email):
             return
-        await _send_verification(uow, event_box, settings, member)
-        await uow.commit()
+        async with uow:
+            member = await uow.members.by_login_id(email, lock=True)
+            if member is not None and member.awaiting_verification:
+                await _send_verification(uow, event_box, settings, member)
+            await uow.commit()
 
 
 async def verify_email(*, uow: IdentityUnitOfWork, token: str) -> None:

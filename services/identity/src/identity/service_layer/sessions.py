@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from identity.adapters.keys import KeyRing
 from identity.adapters.login_challenges import LoginChallenges
 from identity.adapters.passwords import Passwords
+from identity.adapters.recent_rotations import RecentRotations, RotatedPair
 from identity.adapters.throttle import LoginThrottle
 from identity.config import Settings
 from identity.domain.errors import (
@@ -20,7 +21,7 @@ from identity.domain.errors import (
 from identity.domain.member import Member, TotpEnrollment
 from identity.domain.operators import totp_accepts
 from identity.domain.tokens import RefreshToken, digest
-from identity.service_layer.members import member_by_id
+from identity.service_layer.members import audit_own_action, member_by_id
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 from servicekit.crypto import SecretBox
 
@@ -75,8 +76,10 @@ async def login(
 
     Wrong passwords and unknown login IDs are answered alike and counted
     alike by the throttle; only a correct password learns the account state.
+    The attempt is reserved before the password is checked, so parallel guesses
+    cannot pass the limit together (issue 19 item 1).
     """
-    wait = await throttle.locked_for(login_id, ip)
+    wait = await throttle.reserve(login_id, ip)
     if wait:
         raise LoginLocked(wait)
     # The password is checked outside any transaction: argon2id takes tens of
@@ -88,8 +91,10 @@ async def login(
     ok = await passwords.verify(stored, password)
     if stored is None or not ok:
         locked_for = await throttle.failed(login_id, ip)
+        if locked_for and found is not None:
+            await _record_lockout(uow, found, seconds=locked_for, ip=ip)
         raise LoginLocked(locked_for) if locked_for else InvalidCredentials()
-    await throttle.succeeded(login_id)
+    await throttle.succeeded(login_id, ip)
     async with uow:
         member = await uow.members.by_login_id(login_id)
         if member is None or member.password_hash != stored:
@@ -103,8 +108,18 @@ async def login(
             await uow.commit()
             return challenge
         session = await _open_session(uow, keys, settings, member, ["member"])
+        audit_own_action(uow, member.id, "member.login", ip=ip)
         await uow.commit()
         return session
+
+
+async def _record_lockout(
+    uow: IdentityUnitOfWork, member: Member, *, seconds: int, ip: str
+) -> None:
+    """R34: the lockout is a security event of the member whose login ID was tried."""
+    async with uow:
+        audit_own_action(uow, member.id, "member.login_locked", locked_seconds=seconds, ip=ip)
+        await uow.commit()
 
 
 async def _ops_challenge(
@@ -124,42 +139,76 @@ async def login_totp(
     *,
     uow: IdentityUnitOfWork,
     challenges: LoginChallenges,
+    throttle: LoginThrottle,
     keys: KeyRing,
     secret_box: SecretBox,
     settings: Settings,
     challenge: str,
     code: str,
 ) -> Session:
-    """Complete an operator's login with the TOTP code; the ``ops`` role needs both factors."""
-    member_id = await challenges.member_of(challenge)
+    """Complete an operator's login with the TOTP code; the ``ops`` role needs both factors.
+
+    Each code is counted before it is checked, on the challenge (ended after
+    ``TOTP_MAX_FAILURES_PER_CHALLENGE`` codes) and on the operator (locked after
+    ``TOTP_MAX_FAILURES_PER_OPERATOR`` wrong ones across challenges): the six digits
+    cannot be tried from many addresses at once (issue 19 item 2).
+    """
+    max_codes = settings.totp_max_failures_per_challenge
+    member_id = await challenges.try_code(challenge, max_codes=max_codes)
     if member_id is None:
         raise TotpInvalid()
+    wait = await throttle.reserve_totp(member_id)
+    if wait:
+        raise LoginLocked(wait)
     async with uow:
         member = await member_by_id(uow, member_id, lock=True)
         secret = secret_box.open(member.sealed_totp_secret())
-        if not totp_accepts(secret, code):
-            raise TotpInvalid()
-        if not await challenges.use_code(member.id, code):
-            raise TotpInvalid()
+        if not totp_accepts(secret, code) or not await challenges.use_code(member.id, code):
+            await challenges.wrong_code(challenge, max_codes=max_codes)
+            locked_for = await throttle.totp_failed(member.id)
+            raise LoginLocked(locked_for) if locked_for else TotpInvalid()
         await challenges.close(challenge)
+        await throttle.totp_succeeded(member.id)
         member.complete_totp_login()
         session = await _open_session(uow, keys, settings, member, ["ops"])
-        uow.audit(actor=str(member.id), action="ops.login", target=f"member:{member.id}")
+        uow.audit(
+            actor=str(member.id),
+            action="ops.login",
+            target=f"member:{member.id}",
+            entity="operator",
+        )
         await uow.commit()
         return session
 
 
 async def refresh(
-    *, uow: IdentityUnitOfWork, keys: KeyRing, settings: Settings, token: str
+    *,
+    uow: IdentityUnitOfWork,
+    keys: KeyRing,
+    settings: Settings,
+    rotations: RecentRotations,
+    token: str,
 ) -> Session:
-    """Rotate a refresh token; a reused one revokes its family (401)."""
+    """Rotate a refresh token; a reused one revokes its family (401).
+
+    Within ``REFRESH_GRACE_SECONDS`` of its rotation a token is answered with the
+    pair it was rotated into, not taken for a stolen one: two tabs refreshing at
+    once both keep the session (issue 19 item 6).
+    """
+    token_hash = digest(token)
     async with uow:
-        current = await uow.sessions.find(digest(token), lock=True)
+        current = await uow.sessions.find(token_hash, lock=True)
         if current is None:
             raise SessionInvalid()
         try:
             successor, successor_token = current.rotate(now=uow.now())
         except RefreshTokenReused:
+            if current.rotated_within(rotations.grace_seconds, now=uow.now()):
+                pair = await rotations.recall(token_hash)
+                if pair is not None:
+                    return Session(
+                        pair.access_token, settings.access_token_ttl_seconds, pair.refresh_token
+                    )
             # Stolen or replayed: the whole family goes, and stays gone after the 401.
             await uow.sessions.revoke(
                 member_id=current.member_id, family=current.family_id, now=uow.now()
@@ -172,6 +221,9 @@ async def refresh(
         access = await keys.access_token(
             uow.signing_keys, member.claims(current.role_list, current.family_id)
         )
+        # Before the commit ends the row lock: a second refresh of the same token
+        # waits for the lock and then finds the pair.
+        await rotations.remember(token_hash, RotatedPair(access, successor_token))
         await uow.commit()
         return Session(access, settings.access_token_ttl_seconds, successor_token)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from identity.adapters.directory_repository import MemberDirectory
 from identity.adapters.repository import (
     DocumentRepository,
     LinkTokenRepository,
@@ -26,6 +27,7 @@ class IdentityUnitOfWork(UnitOfWork):
     documents: DocumentRepository
     withdrawals: WithdrawalRepository
     signing_keys: SigningKeyRepository
+    directory: MemberDirectory
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
@@ -35,6 +37,7 @@ class IdentityUnitOfWork(UnitOfWork):
         self.documents = DocumentRepository(self)
         self.withdrawals = WithdrawalRepository(self)
         self.signing_keys = SigningKeyRepository(self)
+        self.directory = MemberDirectory(self)
         return self
 
     def _write_back(self) -> None:

@@ -1,4 +1,5 @@
-"""Withdrawal (R11): checked at once with ordering, confirmed by ops, never blind.
+"""Withdrawal (R11): the member's request, checked at once with ordering; ops
+decide it at the desk (``withdrawal_desk.py``), never blind.
 
 A request ordering could not check stays ``checking`` and a periodic job asks
 again; nothing is approved without ordering's answer.
@@ -9,9 +10,9 @@ from __future__ import annotations
 import uuid
 
 from identity.adapters.ordering_client import OrderingClient, OrderingUnavailable
-from identity.domain.errors import OrderingUnreachable, WithdrawalNotFound, WithdrawalNotPending
-from identity.domain.withdrawal import CHECKING, WITHDRAWN, WithdrawalRequest
-from identity.service_layer.members import member_by_id
+from identity.domain.errors import WithdrawalNotFound
+from identity.domain.withdrawal import CHECKING, WithdrawalRequest
+from identity.service_layer.members import audit_own_action
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
 
 
@@ -38,6 +39,13 @@ async def request_withdrawal(
         if request is None:
             request = uow.withdrawals.add(WithdrawalRequest.open(member_id, now=uow.now()))
             await _check(uow, ordering, request)
+            audit_own_action(
+                uow,
+                member_id,
+                "withdrawal.requested",
+                target=f"withdrawal:{request.id}",
+                status=request.status,
+            )
         await uow.commit()
         return request
 
@@ -60,40 +68,3 @@ async def recheck_waiting(*, uow: IdentityUnitOfWork, ordering: OrderingClient) 
             moved += request.status != CHECKING
         await uow.commit()
         return moved
-
-
-async def list_by_status(*, uow: IdentityUnitOfWork, status: str) -> list[WithdrawalRequest]:
-    """Withdrawal requests in ``status`` for ops, oldest first."""
-    async with uow:
-        return await uow.withdrawals.in_status(status)
-
-
-async def confirm(
-    *,
-    uow: IdentityUnitOfWork,
-    ordering: OrderingClient,
-    withdrawal_id: uuid.UUID,
-    actor: str,
-) -> WithdrawalRequest:
-    """Ops confirm a pending request: ordering is asked once more, then the member is
-    withdrawn (sessions revoked, login refused) and the decision published."""
-    async with uow:
-        request = await uow.withdrawals.get(withdrawal_id, lock=True)
-        if request is None:
-            raise WithdrawalNotPending()
-        request.check_awaiting_confirmation()
-        try:
-            items = await ordering.withdrawal_blockers(request.member_id)
-        except OrderingUnavailable:
-            raise OrderingUnreachable() from None
-        member = await member_by_id(uow, request.member_id, lock=True)
-        request.confirm(member, items, actor=actor, now=uow.now())
-        if request.status == WITHDRAWN:
-            await uow.sessions.revoke(member_id=member.id, now=uow.now())
-        uow.audit(
-            actor=actor,
-            action=f"withdrawal.{request.status}",
-            target=f"withdrawal:{withdrawal_id}",
-        )
-        await uow.commit()
-        return request

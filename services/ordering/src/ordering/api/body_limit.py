@@ -3,9 +3,11 @@
 Ordering takes small JSON bodies only (an order with at most 16 KiB of order
 fields, ops' reasons), while the gateway lets 12 MB through for identity's
 uploads. Without this limit a 10 MB ``options`` would be read and parsed whole
-before the schema could refuse it (issue 19 item 8). A declared
-``Content-Length`` over the limit is refused at once; a body without one
-(chunked) is read up to the limit and refused as soon as it passes it.
+before the schema could refuse it (issue 19 item 8). A body over the limit
+(by its ``Content-Length``, or counted as it comes when chunked) is read to
+its end and dropped chunk by chunk, never held, and then answered 413: the
+gateway is still sending it, and an answer before the end of the upload would
+reach it as a broken connection (502) instead of this problem.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class BodyLimit:
             if not length.isdigit() or int(length) <= self.max_bytes:
                 await self.app(scope, receive, send)
             else:
-                await self._refuse(scope, receive, send, headers)
+                await self._refuse(scope, receive, send, headers, body_ended=False)
             return
         if b"chunked" not in headers.get(b"transfer-encoding", b""):
             await self.app(scope, receive, send)
@@ -46,10 +48,11 @@ class BodyLimit:
             message = await receive()
             read.append(message)
             size += len(message.get("body", b""))
+            ended = message["type"] != "http.request" or not message.get("more_body", False)
             if size > self.max_bytes:
-                await self._refuse(scope, receive, send, headers)
+                await self._refuse(scope, receive, send, headers, body_ended=ended)
                 return
-            if message["type"] != "http.request" or not message.get("more_body", False):
+            if ended:
                 break
 
         async def replay() -> Message:
@@ -58,7 +61,13 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(
-        self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[bytes, bytes],
+        *,
+        body_ended: bool,
     ) -> None:
         problem = Problem(
             413,
@@ -66,8 +75,8 @@ class BodyLimit:
             ja=f"リクエスト本文は{self.max_bytes // 1024}KiBまでです。",
             en=f"The request body must be at most {self.max_bytes // 1024} KiB.",
         )
+        while not body_ended:  # the rest of the body, dropped as it comes
+            message = await receive()
+            body_ended = message["type"] != "http.request" or not message.get("more_body", False)
         language = headers.get(b"accept-language", b"").decode("latin-1") or None
-        response = problem_response(problem, language)
-        # The rest of the body is not read: the connection must not carry another request.
-        response.headers["Connection"] = "close"
-        await response(scope, receive, send)
+        await problem_response(problem, language)(scope, receive, send)

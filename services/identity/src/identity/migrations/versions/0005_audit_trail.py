@@ -1,0 +1,21 @@
+"""The audit trail (R34): entity and member columns with the indexes ops filter by,
+and a trigger refusing UPDATE, DELETE and TRUNCATE of audit rows (append-only).
+
+Revision ID: identity_0005
+Revises: identity_0004
+"""
+
+from servicekit.migrations import extend_audit_log, reduce_audit_log
+
+revision = "identity_0005"
+down_revision = "identity_0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    extend_audit_log()
+
+
+def downgrade() -> None:
+    reduce_audit_log()
