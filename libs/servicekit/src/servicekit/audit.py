@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -123,13 +123,25 @@ class AuditFilter:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             moment = getattr(self, name)
-            if moment is not None and moment.utcoffset() is None:
+            if moment is None:
+                continue
+            if moment.utcoffset() is None:
                 raise Invalid(
                     "audit.naive_time",
                     ja=f"{name} にはタイムゾーン付きの日時を指定してください。",
                     en=f"{name} must carry a time zone offset.",
                     errors=[{"field": f"query.{name}", "code": "timezone_aware"}],
                 )
+            try:
+                moment.astimezone(UTC)
+            except OverflowError:
+                # 0001-01-01T00:00+01:00 is before the first moment a database stores.
+                raise Invalid(
+                    "audit.time_out_of_range",
+                    ja=f"{name} の日時が範囲外です。",
+                    en=f"{name} is out of range.",
+                    errors=[{"field": f"query.{name}", "code": "out_of_range"}],
+                ) from None
         if self.since is not None and self.until is not None and self.since >= self.until:
             raise Invalid(
                 "audit.invalid_period",

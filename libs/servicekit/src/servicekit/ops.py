@@ -139,7 +139,13 @@ def audit_log_router(service: str) -> APIRouter:
         ] = None,
         actor_id: Annotated[
             str | None,
-            Query(min_length=1, max_length=200, description="Only actions by this actor."),
+            Query(
+                min_length=1,
+                max_length=200,
+                pattern=r"^[A-Za-z0-9._:@-]+$",
+                description="Only actions by this actor (an operator's or member's "
+                "subject, `system`, `cli`, `seed`).",
+            ),
         ] = None,
         entity: Annotated[
             str | None,

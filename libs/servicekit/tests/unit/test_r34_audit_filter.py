@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -68,6 +68,12 @@ def test_r34_a_period_without_an_offset_is_refused() -> None:
         AuditFilter(until=datetime(2026, 4, 2))
     assert refused.value.code == "audit.naive_time"
     assert refused.value.errors == [{"field": "query.until", "code": "timezone_aware"}]
+
+
+def test_r34_a_period_before_the_first_storable_moment_is_refused() -> None:
+    with pytest.raises(Invalid) as refused:
+        AuditFilter(since=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))))
+    assert refused.value.code == "audit.time_out_of_range"
 
 
 def _row(**values: object) -> SimpleNamespace:

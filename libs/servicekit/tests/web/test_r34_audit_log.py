@@ -171,6 +171,8 @@ async def test_r34_pages_follow_next_cursor_without_gaps_or_repeats(trail: Trail
         ({"until": "yesterday"}, "until"),
         ({"member_id": "not-a-uuid"}, "member_id"),
         ({"entity": "Order; DROP"}, "entity"),
+        ({"actor_id": "ops\u0000-1"}, "actor_id"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
         ({"limit": "201"}, "limit"),
         ({"since": "2026-04-02T00:00:00Z", "until": "2026-04-01T00:00:00Z"}, "since"),
     ],
