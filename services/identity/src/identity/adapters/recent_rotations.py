@@ -4,6 +4,8 @@ one looking like a stolen token and revoking the family.
 
 Stored under the digest of the rotated token, sealed with ``SIGNING_KEY_SECRET``, for
 ``REFRESH_GRACE_SECONDS``: only a holder of the rotated token can ask, and only then.
+With Redis unreachable refreshes go on without the grace window (a second use is then
+taken for a replay, as before), rather than failing.
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from servicekit.crypto import SecretBox
+from servicekit.logging import get_logger
 from servicekit.redis import Namespaced
+
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,18 @@ class RecentRotations:
         if self.grace_seconds <= 0:
             return
         sealed = self._box.seal(json.dumps([pair.access_token, pair.refresh_token]))
-        await self._redis.set(self._key(token_hash), sealed.encode(), ex=self.grace_seconds)
+        try:
+            await self._redis.set(self._key(token_hash), sealed.encode(), ex=self.grace_seconds)
+        except (RedisError, OSError) as exc:
+            _log.warning("refresh grace window unavailable", error=str(exc))
 
     async def recall(self, token_hash: str) -> RotatedPair | None:
         """The pair the token of ``token_hash`` was rotated into, while the window lasts."""
-        sealed = await self._redis.get(self._key(token_hash))
+        try:
+            sealed = await self._redis.get(self._key(token_hash))
+        except (RedisError, OSError) as exc:
+            _log.warning("refresh grace window unavailable", error=str(exc))
+            return None
         if sealed is None:
             return None
         access, refresh = json.loads(self._box.open(sealed.decode()))
