@@ -166,10 +166,12 @@ class BaseUnitOfWork:
         headers: dict[Any, dict[str, Any]],
         audits: list[AuditEntry],
     ) -> None:
-        raise NotImplementedError
+        """Make ``envelopes`` and ``audits`` durable with the work's changes."""
+        raise NotImplementedError(f"{type(self).__name__} stores nothing")
 
     async def _discard(self) -> None:
-        raise NotImplementedError
+        """Drop the work's changes."""
+        raise NotImplementedError(f"{type(self).__name__} stores nothing")
 
 
 class UnitOfWork(BaseUnitOfWork):

@@ -62,7 +62,8 @@ class _RowBacked(SqlRepository, Generic[A, R]):
             self._write(aggregate, row)
 
     def _write(self, aggregate: A, row: R) -> None:
-        raise NotImplementedError
+        """Copy ``aggregate``'s state onto ``row`` (each repository maps its own)."""
+        raise NotImplementedError(f"{type(self).__name__} maps no aggregate to its row")
 
 
 # --- member contacts ------------------------------------------------------------------
