@@ -28,8 +28,8 @@ from bench.load import LoadResult, closed_loop
 from bench.members import Member, log_in, verified_members
 from bench.report import save, table
 from bench.stack import Stack, local_stack
-from identity.config import Settings
 from identity.adapters.passwords import Passwords
+from identity.config import Settings
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 HASH_SECONDS = float(os.environ.get("BENCH_HASH_SECONDS", "5"))
