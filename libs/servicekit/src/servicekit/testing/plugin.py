@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
-import pytest
 import pytest_asyncio
 
 from servicekit.testing.infra import Infra, discover
@@ -22,9 +21,13 @@ async def infra() -> AsyncIterator[Infra]:
         await found.cleanup()
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
-    """A real SMTP server on a free local port, for one test."""
+@pytest_asyncio.fixture
+async def smtp_sink() -> AsyncIterator[SmtpSink]:
+    """A real SMTP server on a free local port, for one test.
+
+    Async so that it starts inside the tests' event loop (its arrival signal belongs
+    to that loop), whatever an earlier test left as the thread's current loop.
+    """
     sink = SmtpSink()
     sink.start()
     try:

@@ -43,7 +43,11 @@ class SmtpSink:
     def start(self) -> None:
         from aiosmtpd.controller import Controller
 
-        self._loop = asyncio.get_event_loop()
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # Started outside a loop: the loop the messages will be awaited on.
+            self._loop = asyncio.get_event_loop()
         self._arrived = asyncio.Event()
         self._controller = Controller(self, hostname=self.host, port=self.port)
         self._controller.start()
