@@ -18,6 +18,7 @@ from bizmall_events import (
     FixedTerminationFee,
     InquiryAnswered,
     IntegrationEvent,
+    InvoiceDebitFailed,
     InvoiceIssued,
     InvoiceOverdue,
     LocalizedText,
@@ -268,6 +269,14 @@ def samples(event_key: Fernet) -> dict[str, IntegrationEvent]:
         ),
         InvoiceIssued(**invoice_fields(), issue_date=date(2027, 2, 15)),
         InvoiceOverdue(**invoice_fields() | {"aggregate_version": 3}, amount_due=1_780),
+        InvoiceDebitFailed(
+            **invoice_fields() | {"aggregate_version": 2, "payment_method": "account_transfer"},
+            result_code="1",
+            reason=LocalizedText(ja="資金不足", en="insufficient funds"),
+            collection_date=date(2027, 2, 27),
+            amount_due=21_780,
+            payee_bank_account="みずほ銀行 丸の内支店 普通 1234567",
+        ),
         AccountTransferDecided(
             billing_account_id=uuid.uuid4(),
             member_id=MEMBER_ID,

@@ -34,6 +34,7 @@ SPEC_EVENT_TYPES = [
     "ordering.contract.cancelled",
     "billing.invoice.issued",
     "billing.invoice.overdue",
+    "billing.invoice.debit_failed",
     "billing.account_transfer.decided",
     "notification.inquiry.answered",
 ]

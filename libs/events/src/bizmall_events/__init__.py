@@ -7,7 +7,12 @@ name (the routing key), so a consumer parses any envelope with
 
 from bizmall_events.aggregate import AggregateEvent
 from bizmall_events.base import EVENT_TYPES, Envelope, IntegrationEvent
-from bizmall_events.billing import AccountTransferDecided, InvoiceIssued, InvoiceOverdue
+from bizmall_events.billing import (
+    AccountTransferDecided,
+    InvoiceDebitFailed,
+    InvoiceIssued,
+    InvoiceOverdue,
+)
 from bizmall_events.catalog import (
     ActivationNoticeTiming,
     BusinessDaysBeforeStart,
@@ -80,6 +85,7 @@ __all__ = [
     "InquiryAnswered",
     "InquiryCategory",
     "IntegrationEvent",
+    "InvoiceDebitFailed",
     "InvoiceIssued",
     "InvoiceOverdue",
     "Language",

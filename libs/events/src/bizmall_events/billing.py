@@ -53,6 +53,24 @@ class InvoiceOverdue(_InvoiceEvent):
     amount_due: Yen = Field(gt=0)
 
 
+class InvoiceDebitFailed(_InvoiceEvent):
+    """The bank could not debit an account-transfer invoice (R35): the result file said
+    a code other than 0. The invoice falls back to invoice payment, due on
+    ``due_date`` (the new due date) into ``payee_bank_account``. billing →
+    notification, which emails the member."""
+
+    TYPE: ClassVar[str] = "billing.invoice.debit_failed"
+
+    #: The Zengin 振替結果コード (1, 2, 3, 4, 8 or 9) and what it means.
+    result_code: Literal["1", "2", "3", "4", "8", "9"]
+    reason: LocalizedText
+    #: The collection date the debit was asked for.
+    collection_date: date
+    #: What is still to pay.
+    amount_due: Yen = Field(gt=0)
+    payee_bank_account: str
+
+
 class AccountTransferDecided(AggregateEvent):
     """Ops completed or rejected a member's account-transfer application (R21).
     billing → notification. ``payment_method`` is the account's method after the

@@ -3,7 +3,8 @@
 Consumers: notification keeps each member's contact email, language and name
 from the member events and sends every member email there; ordering keeps each
 member's entity type and status, and each document's review; billing keeps the
-invoice recipient (organization, person, address).
+invoice recipient (organization, person, address) and the name kana bank payers
+are matched by (R36).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class MemberProfile(ValueModel):
     address: str
     contact_email: str = Field(min_length=3)
     language: Language
+    #: The name's reading in katakana, when given (billing matches bank payers by it, R36).
+    name_kana: str | None = None
 
 
 class MemberRegistered(AggregateEvent):

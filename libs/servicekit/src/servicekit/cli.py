@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from servicekit.consumer import Subscriptions
 from servicekit.runtime import Runtime
 from servicekit.scheduler import PeriodicJob
-from servicekit.settings import ServiceSettings
+from servicekit.settings import LOCAL_MODE_VARIABLE, ServiceSettings, SettingsRefused
 from servicekit.uow import UnitOfWork
 
 
@@ -111,6 +112,16 @@ def main(definition: ServiceDefinition, argv: Sequence[str] | None = None) -> in
     args, rest = parser.parse_known_args(argv)
     settings = definition.settings_class()
     configure_logging(definition.name, settings.log_level)
+    try:
+        # Outside local mode: no built-in key or issuer, or no start at all (R40).
+        settings.check_startup()
+    except SettingsRefused as refused:
+        where = "" if settings.local_mode else f" outside local mode ({LOCAL_MODE_VARIABLE} unset)"
+        sys.stderr.write(
+            f"python -m {definition.name} {args.command}: refusing to start{where}:\n"
+            + "".join(f"  - {problem}\n" for problem in refused.problems)
+        )
+        return 78  # EX_CONFIG
     if args.command in definition.commands:
         return definition.commands[args.command](rest)
     if rest:

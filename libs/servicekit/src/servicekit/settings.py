@@ -9,7 +9,7 @@ service reads ``IDENTITY_DATABASE_URL`` while the catalog reads
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +17,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 #: Local-mode key for encrypting secret event fields. Compose and Kubernetes
 #: override it; it is only a default so that ``make dev`` needs no configuration.
 DEV_EVENT_SECRET_KEY = "ZGV2LW9ubHktYml6bWFsbC1ldmVudC1rZXktMzJiISE="
+
+#: Local-mode token a service shows on another's ``/internal/`` routes that need one (billing's
+#: invoice PDF for notification, R41). Compose and Kubernetes override it.
+DEV_INTERNAL_TOKEN = "dev-only-bizmall-internal-token"
+
+#: The variable declaring local mode (``make dev``, the test suites): only there may
+#: a process run on the built-in keys and issuer (R40). Unset or false everywhere else.
+LOCAL_MODE_VARIABLE = "BIZMALL_LOCAL_MODE"
 
 #: Local-mode ports: one per app, the gateway on 8000.
 LOCAL_PORTS: dict[str, int] = {
@@ -29,11 +37,26 @@ LOCAL_PORTS: dict[str, int] = {
 }
 
 
+class SettingsRefused(RuntimeError):
+    """A process outside local mode lacks settings it has no safe built-in value for."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service reads (with its own prefix)."""
 
     #: The service's name; subclasses set it (``identity``, ``catalog`` ...).
     service_name: ClassVar[str] = "service"
+    #: Settings whose built-in value serves local mode only (keys, the issuer): outside
+    #: local mode each must be set explicitly and non-empty, or the process refuses to
+    #: start naming it (R40). Subclasses extend the tuple.
+    required_outside_local_mode: ClassVar[tuple[str, ...]] = ("event_secret_key",)
+    #: Of those, the ones whose built-in value is refused even when set explicitly
+    #: (keys everybody can read in this repository, placeholder issuer data).
+    built_in_refused: ClassVar[tuple[str, ...]] = ("event_secret_key",)
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
@@ -105,6 +128,49 @@ class ServiceSettings(BaseSettings):
         ),
     )
 
+    local_mode: bool = Field(
+        default=False,
+        validation_alias=LOCAL_MODE_VARIABLE,
+        description=(
+            "Local mode (`make dev` and the test suites set it): the built-in keys and"
+            " issuer may be used. Anywhere else a process without its own keys (and"
+            " billing without its issuer) refuses to start, naming the setting (R40)."
+        ),
+    )
+
+    def variable_of(self, name: str) -> str:
+        """The environment variable this process reads for the field ``name``."""
+        alias = type(self).model_fields[name].validation_alias
+        if isinstance(alias, str):
+            return alias
+        prefix = str(self.model_config.get("env_prefix", ""))
+        return f"{prefix}{name.upper()}"
+
+    def startup_problems(self) -> list[str]:
+        """What keeps this process from starting: outside local mode, each setting of
+        :attr:`required_outside_local_mode` not set or empty, and each of
+        :attr:`built_in_refused` set to its built-in value. Subclasses add their own
+        checks (call ``super()``). Never the values."""
+        problems: list[str] = []
+        if self.local_mode:
+            return problems
+        for name in self.required_outside_local_mode:
+            value, default = _plain(getattr(self, name)), _plain(_default_of(self, name))
+            variable = self.variable_of(name)
+            if name not in self.model_fields_set or value in ("", None):
+                problems.append(
+                    f"{variable} is not set (its built-in value is for local mode only)"
+                )
+            elif name in self.built_in_refused and value == default:
+                problems.append(f"{variable} is the built-in local-mode value: set your own")
+        return problems
+
+    def check_startup(self) -> None:
+        """Raise :class:`SettingsRefused` listing :meth:`startup_problems`, if any."""
+        problems = self.startup_problems()
+        if problems:
+            raise SettingsRefused(problems)
+
     def model_post_init(self, __context: object) -> None:
         if not self.database_url:
             self.database_url = (
@@ -112,3 +178,13 @@ class ServiceSettings(BaseSettings):
             )
         if not self.port:
             self.port = LOCAL_PORTS.get(self.service_name, 8080)
+
+
+def _default_of(settings: ServiceSettings, name: str) -> Any:
+    return type(settings).model_fields[name].get_default(call_default_factory=True)
+
+
+def _plain(value: Any) -> Any:
+    """A secret's value (``SecretStr``), or the value itself."""
+    reveal = getattr(value, "get_secret_value", None)
+    return reveal() if callable(reveal) else value

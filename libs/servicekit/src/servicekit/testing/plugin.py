@@ -1,14 +1,23 @@
-"""pytest plugin: the ``infra`` and ``smtp_sink`` fixtures (see ``servicekit.testing.infra``)."""
+"""pytest plugin: the ``infra`` and ``smtp_sink`` fixtures (see ``servicekit.testing.infra``).
+
+A test run is local mode (R40): the processes the tests start (``python -m <app> ...``
+with this environment) may use the built-in keys and issuer. A test of the refusal
+outside local mode removes the variable from its process's environment.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
+from servicekit.settings import LOCAL_MODE_VARIABLE
 from servicekit.testing.infra import Infra, discover
 from servicekit.testing.smtp import SmtpSink
 from servicekit.testing.tokens import TokenIssuer
+
+os.environ.setdefault(LOCAL_MODE_VARIABLE, "1")
 
 
 @pytest_asyncio.fixture(scope="session")
