@@ -22,6 +22,7 @@ from jpcalendar import JST
 from servicekit.migrations import upgrade
 from servicekit.outbox import OutboxRecord
 from servicekit.runtime import Runtime
+from servicekit.scheduler import run_once_if_leader
 
 from .events import contract_activated, contract_cancelled, member_verified
 
@@ -73,14 +74,36 @@ class BillingHarness:
         headers: dict[str, str] = self.tokens.ops()
         return headers
 
-    async def run(self, month: str) -> dict[str, Any]:
-        """``POST /ops/billing/runs`` for ``month``."""
+    async def start_run(self, month: str) -> dict[str, Any]:
+        """``POST /ops/billing/runs`` for ``month``: 202 with the queued run (R39)."""
         response = await self.client.post(
             "/api/v1/ops/billing/runs", json={"month": month}, headers=self.ops_headers()
+        )
+        assert response.status_code == 202, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def work_queue(self) -> None:
+        """One tick of the worker's ``billing.run_queue`` job: every queued run executes."""
+        (job,) = [j for j in SERVICE.jobs(self.runtime) if j.name == "billing.run_queue"]
+        assert await run_once_if_leader(self.runtime.engine, job)
+
+    async def run_view(self, run_id: str) -> dict[str, Any]:
+        """``GET /ops/billing/runs/{id}``."""
+        response = await self.client.get(
+            f"/api/v1/ops/billing/runs/{run_id}", headers=self.ops_headers()
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def run(self, month: str) -> dict[str, Any]:
+        """Ops bill ``month``: start the run, let the worker execute it, read it back."""
+        started = await self.start_run(month)
+        await self.work_queue()
+        finished = await self.run_view(started["id"])
+        assert finished["status"] == "done", finished
+        return finished
 
     async def invoices_of(self, member_id: uuid.UUID) -> list[dict[str, Any]]:
         response = await self.client.get("/api/v1/invoices", headers=self.member(member_id))

@@ -3,6 +3,7 @@
 from billing.config import Settings
 from billing.entrypoints.jobs import jobs
 from billing.entrypoints.subscriptions import subscriptions
+from billing.service_layer.demo_billing import seed
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from servicekit.cli import ServiceDefinition
 
@@ -13,4 +14,5 @@ SERVICE = ServiceDefinition(
     uow_class=BillingUnitOfWork,
     subscriptions=subscriptions,
     jobs=jobs,
+    seed=seed,
 )

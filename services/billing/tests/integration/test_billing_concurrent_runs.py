@@ -56,9 +56,14 @@ async def test_r23_the_scheduled_run_catches_up_missed_months_once(
     await billing.activate(member_id, start=date(2027, 1, 1), initial_fee=0, monthly_fee=1000)
     # The worker was down from February until mid-May: January to April are due.
     billing.pin(date(2027, 5, 17))
+    # The scheduled job queues a run of each month due (once: a month with a run queued
+    # is not queued again); the queue job executes them (R39).
     (job,) = [j for j in SERVICE.jobs(billing.runtime) if j.name == "billing.runs"]
     assert await run_once_if_leader(billing.runtime.engine, job)
     assert await run_once_if_leader(billing.runtime.engine, job)
+    queued = await billing.scalar("SELECT count(*) FROM billing_run WHERE status = 'queued'")
+    assert queued == 4
+    await billing.work_queue()
 
     items = (
         await billing.client.get("/api/v1/invoices", headers=billing.member(member_id))

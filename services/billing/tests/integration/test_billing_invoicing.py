@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from pypdf import PdfReader
 
-from billing.service_layer.invoices import mark_overdue, settle_account_transfers
+from billing.service_layer.invoices import mark_overdue
 from bizmall_events import MemberProfile, MemberProfileChanged
 from servicekit.clock import japan_today
 
@@ -265,15 +265,14 @@ async def test_r21_invoice_method_applied_vs_completed_vs_service_without_transf
     )
     assert audited == 1
 
-    # R24: the transfer invoice is paid on its transfer date (2026-07-27, a Monday).
+    # R35: the transfer invoice is debited on its transfer date (2026-07-27, a Monday),
+    # but only the bank's result marks it paid (test_billing_collection.py).
     transfer_invoice = next(
         i for i in await billing.invoices_of(completed) if i["payment_method"] == "account_transfer"
     )
     assert transfer_invoice["due_date"] == "2026-07-27"
-    async with billing.runtime.uow() as uow:
-        await settle_account_transfers(uow=uow, today=date(2026, 7, 27))
     after = {i["id"]: i for i in await billing.invoices_of(completed)}
-    assert after[transfer_invoice["id"]]["status"] == "paid"
+    assert after[transfer_invoice["id"]]["status"] == "issued"
 
     pdf = await billing.client.get(
         f"/api/v1/invoices/{transfer_invoice['id']}/pdf", headers=billing.member(completed)

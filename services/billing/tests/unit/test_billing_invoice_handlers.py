@@ -1,5 +1,5 @@
 """An issued invoice afterwards, on the fake unit of work (R24, R25): payments, a failed
-debit, settlement on the transfer date, overdue reminders, void and correct."""
+debit (back on invoice payment, R35), overdue reminders, void and correct."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from datetime import date
 import pytest
 
 from billing.domain.errors import (
-    InvoiceHasPayments,
     InvoiceNotFound,
     InvoiceVoid,
     NotAPendingTransfer,
 )
 from billing.domain.invoice import CorrectedLine, Invoice
 from billing.service_layer import accounts, invoices
-from bizmall_events import InvoiceIssued, InvoiceOverdue
+from bizmall_events import InvoiceDebitFailed, InvoiceIssued, InvoiceOverdue
 from servicekit.pagination import InvalidCursor
 
 from .conftest import SETTINGS, Desk
@@ -69,11 +68,6 @@ async def correct(desk: Desk, invoice: Invoice, *lines: CorrectedLine) -> Invoic
 async def overdue_check(desk: Desk, today: date) -> int:
     async with desk.uow:
         return await invoices.mark_overdue(uow=desk.uow, today=today)
-
-
-async def settle(desk: Desk, today: date) -> int:
-    async with desk.uow:
-        return await invoices.settle_account_transfers(uow=desk.uow, today=today)
 
 
 def stored(desk: Desk, invoice: Invoice) -> Invoice:
@@ -181,13 +175,15 @@ async def test_r24_an_overdue_invoice_reminds_once(desk: Desk) -> None:
     assert len(desk.uow.events_of(InvoiceOverdue)) == 1
 
 
-async def test_r24_a_transfer_invoice_is_paid_on_its_transfer_date(desk: Desk) -> None:
+async def test_r35_a_transfer_invoice_is_not_paid_on_its_transfer_date_without_a_result(
+    desk: Desk,
+) -> None:
     invoice = await issued(desk, by_transfer=True)
-    assert await settle(desk, date(2026, 5, 26)) == 0
-    assert await settle(desk, date(2026, 5, 27)) == 1
-    settled = stored(desk, invoice)
-    assert (settled.status, settled.paid_amount) == ("paid", 3300)
-    assert await overdue_check(desk, date(2026, 6, 1)) == 0
+    assert not hasattr(invoices, "settle_account_transfers")
+    assert await overdue_check(desk, date(2026, 6, 30)) == 0
+    waiting = stored(desk, invoice)
+    assert (waiting.status, waiting.paid_amount) == ("issued", 0)
+    assert desk.uow.invoices.payments.get(invoice.id, []) == []
 
 
 async def test_r24_a_transfer_invoice_is_not_overdue_while_its_debit_is_pending(
@@ -204,8 +200,17 @@ async def test_r24_a_failed_debit_is_not_settled_and_becomes_overdue(desk: Desk)
     assert failed.transfer_failed is True
     assert desk.uow.audited("billing.invoice.transfer_failed")
     assert [p.kind for p in desk.uow.invoices.payments[invoice.id]] == ["transfer_failed"]
-    assert await settle(desk, date(2026, 5, 27)) == 0
-    assert await overdue_check(desk, date(2026, 5, 28)) == 1
+    # R35: back on invoice payment with a new due date: 10 business days after the
+    # failed debit of 27 May (recorded on 15 May: never counted from before the debit).
+    assert failed.fallback_due_date == date(2026, 6, 10)
+    (event,) = desk.uow.events_of(InvoiceDebitFailed)
+    assert (event.due_date, event.payment_method, event.result_code) == (
+        date(2026, 6, 10),
+        "invoice",
+        "9",
+    )
+    assert await overdue_check(desk, date(2026, 6, 10)) == 0
+    assert await overdue_check(desk, date(2026, 6, 11)) == 1
     assert stored(desk, invoice).status == "overdue"
 
 
@@ -275,13 +280,28 @@ async def test_r24_a_voided_invoice_takes_no_payment(desk: Desk) -> None:
     assert stored(desk, invoice).paid_amount == 0
 
 
-async def test_r24_an_invoice_with_payments_is_not_corrected(desk: Desk) -> None:
+async def test_r37_a_partly_paid_invoice_is_corrected_netting_the_payment(desk: Desk) -> None:
     invoice = await issued(desk)
-    await pay(desk, invoice, 100)
-    with pytest.raises(InvoiceHasPayments):
-        await correct(desk, invoice)
-    assert stored(desk, invoice).status == "issued"
-    assert len(desk.uow.invoices) == 1
+    await pay(desk, invoice, 1000)
+    # Corrected to 2,000 + 10% = 2,200 yen; 1,000 was paid on the original.
+    corrected = await correct(desk, invoice)
+    original = stored(desk, invoice)
+    assert (original.status, original.paid_amount) == ("void", 1000)
+    assert [p.amount for p in desk.uow.invoices.payments[invoice.id]] == [1000]
+    assert (corrected.total, corrected.paid_amount, corrected.amount_due) == (2200, 1000, 1200)
+    assert corrected.status == "issued"
+    assert corrected.corrects_invoice_id == invoice.id
+    (entry,) = desk.uow.audited("billing.invoice.voided_and_corrected")
+    assert entry.details["netted_payments"] == 1000
+
+
+async def test_r37_a_paid_invoice_is_corrected_and_the_correction_is_paid(desk: Desk) -> None:
+    invoice = await issued(desk)
+    await pay(desk, invoice, 3300)
+    corrected = await correct(desk, invoice)
+    assert stored(desk, invoice).status == "void"
+    assert (corrected.total, corrected.paid_amount, corrected.status) == (2200, 3300, "paid")
+    assert stored(desk, corrected).status == "paid"
 
 
 async def test_r24_a_corrected_transfer_invoice_is_debited_on_the_transfer_day(desk: Desk) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from billing.adapters.tables import account_transfer, billing_account, plain_uuid
 from billing.domain.account import BillingAccount, Recipient
 from billing.domain.account_transfer import AccountTransfer, TransferStatus
+from billing.domain.member_name import MemberName
+from billing.domain.reconciliation import payer_key
 from servicekit.pagination import Page, after_cursor, page_of
 from servicekit.repository import SqlRepository
 
@@ -32,6 +34,7 @@ def _account(row: Mapping[str, Any]) -> BillingAccount:
         version=row["version"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        name_kana=row["name_kana"],
     )
 
 
@@ -46,7 +49,13 @@ def _account_row(account: BillingAccount) -> dict[str, Any]:
         "version": account.version,
         "created_at": account.created_at,
         "updated_at": account.updated_at,
+        **_kana(account.name_kana),
     }
+
+
+def _kana(name_kana: str | None) -> dict[str, str | None]:
+    """The name kana and the key payers are matched by (R36)."""
+    return {"name_kana": name_kana, "payer_key": payer_key(name_kana) or None}
 
 
 def _transfer(row: Mapping[str, Any]) -> AccountTransfer:
@@ -85,6 +94,7 @@ class AccountRepository(SqlRepository):
         copied = {
             "member_version": opened.member_version,
             **opened.recipient.as_dict(),
+            **_kana(opened.name_kana),
             "updated_at": opened.updated_at,
         }
         statement = insert(billing_account).values(**_account_row(opened))
@@ -95,6 +105,20 @@ class AccountRepository(SqlRepository):
                 where=billing_account.c.member_version < opened.member_version,
             )
         )
+
+    async def member_names(self, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, MemberName]:
+        """The organization and person of each given member with an account (R30)."""
+        rows = await self.session.execute(
+            sa.select(
+                billing_account.c.member_id,
+                billing_account.c.organization_name,
+                billing_account.c.name,
+            ).where(billing_account.c.member_id.in_(list(member_ids)))
+        )
+        return {
+            row.member_id: MemberName(organization_name=row.organization_name, name=row.name)
+            for row in rows
+        }
 
     async def save(self, account: BillingAccount) -> None:
         """Write the account's current state."""
@@ -149,12 +173,19 @@ class AccountRepository(SqlRepository):
         )
 
     async def transfers_page(
-        self, *, status: TransferStatus | None, limit: int, cursor: str | None
+        self,
+        *,
+        status: TransferStatus | None,
+        limit: int,
+        cursor: str | None,
+        member_id: uuid.UUID | None = None,
     ) -> Page[AccountTransfer]:
-        """Applications (in one state when given), oldest first."""
+        """Applications (in one state and/or of one member when given), oldest first."""
         query = _TRANSFER_WITH_MEMBER
         if status is not None:
             query = query.where(account_transfer.c.status == status)
+        if member_id is not None:
+            query = query.where(billing_account.c.member_id == member_id)
         query = after_cursor(
             query, [account_transfer.c.applied_at, account_transfer.c.id], cursor
         ).limit(limit + 1)

@@ -7,7 +7,7 @@ trigger refuses any other change, migration 0002); lines are never updated.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import date
 from typing import Any
@@ -32,7 +32,15 @@ _LINE_COLUMNS = tuple(c.name for c in invoice_line.c if c.name != "invoice_id")
 #: What an invoice holds besides its row: its lines, new payments, recorded events.
 _NOT_COLUMNS = frozenset(f.name for f in fields(Invoice)) - set(_COLUMNS) | {"_recorded_events"}
 #: What moves on an issued invoice; everything else is fixed once issued.
-_MOVING = ("status", "paid_amount", "transfer_failed", "void_reason", "version", "updated_at")
+_MOVING = (
+    "status",
+    "paid_amount",
+    "transfer_failed",
+    "fallback_due_date",
+    "void_reason",
+    "version",
+    "updated_at",
+)
 
 # One statement for many invoices' moves (executemany).
 _MOVE = (
@@ -98,34 +106,44 @@ class InvoiceRepository(SqlRepository):
         cursor: str | None,
         member_id: uuid.UUID | None = None,
         status: InvoiceStatus | None = None,
+        issued: tuple[date, date] | None = None,
     ) -> Page[Invoice]:
-        """Invoices newest first (without their lines), of one member and/or in one
-        state when given."""
+        """Invoices newest first (without their lines), of one member, in one state
+        and/or issued between two days (inclusive) when given."""
         query = sa.select(invoice)
         if member_id is not None:
             query = query.where(invoice.c.member_id == member_id)
         if status is not None:
             query = query.where(invoice.c.status == status)
+        if issued is not None:
+            query = query.where(invoice.c.issue_date.between(*issued))
         query = after_cursor(
             query, [invoice.c.issue_date, invoice.c.id], cursor, descending=True
         ).limit(limit + 1)
         rows = [_invoice(r) for r in (await self.session.execute(query)).mappings()]
         return page_of(rows, limit=limit, key=lambda i: (i.issue_date, plain_uuid(i.id)))
 
-    async def awaiting_settlement(self, today: date) -> list[Invoice]:
-        """Account-transfer invoices whose debit date has come and did not fail (locked)."""
-        return await self._locked(
-            invoice.c.status == "issued",
-            invoice.c.payment_method == "account_transfer",
-            invoice.c.transfer_failed.is_(False),
-            invoice.c.due_date <= today,
+    async def stream_issued(
+        self, first: date, last: date, *, chunk: int = 500
+    ) -> AsyncIterator[list[Invoice]]:
+        """Invoices issued from ``first`` to ``last`` (inclusive) by invoice number,
+        without their lines, ``chunk`` at a time through a server-side cursor (the
+        accounting export, R38: never the whole month in memory). Not tracked."""
+        query = (
+            sa.select(invoice)
+            .where(invoice.c.issue_date.between(first, last))
+            .order_by(invoice.c.invoice_number, invoice.c.id)
+            .execution_options(yield_per=chunk)
         )
+        result = await self.session.stream(query)
+        async for rows in result.mappings().partitions(chunk):
+            yield [_invoice(row) for row in rows]
 
     async def unpaid_past_due(self, today: date) -> list[Invoice]:
         """Issued invoices past their due date that are not waiting for a debit (locked)."""
         return await self._locked(
             invoice.c.status == "issued",
-            invoice.c.due_date < today,
+            sa.func.coalesce(invoice.c.fallback_due_date, invoice.c.due_date) < today,
             sa.or_(invoice.c.payment_method == "invoice", invoice.c.transfer_failed.is_(True)),
         )
 

@@ -31,6 +31,16 @@ class SubscriptionRepository(SqlRepository):
         row = (await self.session.execute(query)).mappings().first()
         return subscription_of(row) if row is not None else None
 
+    async def of_member(self, member_id: uuid.UUID) -> list[Subscription]:
+        """Every contract copy of one member, oldest start first."""
+        query = (
+            sa.select(subscription)
+            .where(subscription.c.member_id == member_id)
+            .order_by(subscription.c.start_date, subscription.c.contract_id)
+        )
+        rows = (await self.session.execute(query)).mappings().all()
+        return [subscription_of(row) for row in rows]
+
     async def add_if_absent(self, copy: Subscription) -> None:
         """Store a new contract copy; a redelivered activation changes nothing."""
         values = {name: getattr(copy, name) for name in _COLUMNS}

@@ -2,6 +2,13 @@
 
 from fastapi import APIRouter
 
-from billing.api import account, invoices, ops
+from billing.api import account, collection, internal, invoices, ops, reconciliation
 
-ROUTERS: list[APIRouter] = [account.router, invoices.router, ops.router]
+ROUTERS: list[APIRouter] = [
+    account.router,
+    invoices.router,
+    ops.router,
+    internal.router,
+    reconciliation.router,
+    collection.router,
+]

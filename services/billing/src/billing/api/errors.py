@@ -59,3 +59,13 @@ def unknown_payment_method() -> Problem:
         en="That payment method is not available. " + _TWO_METHODS_EN,
         extra=_METHODS,
     )
+
+
+def export_month_required() -> Problem:
+    """The accounting export is one month's invoices (R38): ``month`` names it."""
+    return Problem(
+        422,
+        "billing.export_month_required",
+        ja="会計用CSVの出力には対象月（month=YYYY-MM）を指定してください。",
+        en="The accounting export needs the month: month=YYYY-MM.",
+    )

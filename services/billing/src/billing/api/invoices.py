@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from billing.adapters.invoice_pdf import render_invoice_pdf
-from billing.api.deps import MemberIdDep, UowDep
+from billing.api.deps import MemberIdDep, SettingsDep, UowDep
 from billing.api.schemas import InvoicePage, InvoiceSummary, InvoiceView
 from billing.service_layer import invoices
 
@@ -47,13 +47,20 @@ async def get_invoice(invoice_id: uuid.UUID, member_id: MemberIdDep, uow: UowDep
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-async def get_invoice_pdf(invoice_id: uuid.UUID, member_id: MemberIdDep, uow: UowDep) -> Response:
+async def get_invoice_pdf(
+    invoice_id: uuid.UUID, member_id: MemberIdDep, uow: UowDep, settings: SettingsDep
+) -> Response:
     """The invoice as a Japanese PDF with its receipt slip, or for account transfer the
     transfer notice with its receipt (R24). Own invoices only."""
     async with uow:
         found = await invoices.get_invoice(uow=uow, invoice_id=invoice_id, member_id=member_id)
     # Drawing takes a few milliseconds of CPU: keep the event loop free meanwhile.
-    pdf = await asyncio.to_thread(render_invoice_pdf, found)
+    pdf = await asyncio.to_thread(
+        render_invoice_pdf,
+        found,
+        font_path=settings.invoice_font_path,
+        font_fallback=settings.local_mode,
+    )
     return Response(
         pdf,
         media_type="application/pdf",

@@ -4,11 +4,13 @@ corrections and consolidated mailing — every action audited (R29)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
 from billing.api.deps import SettingsDep, UowDep, UowFactoryDep
+from billing.api.errors import export_month_required
 from billing.api.schemas import (
     AccountTransferView,
     AccountView,
@@ -23,35 +25,51 @@ from billing.api.schemas import (
     OpsInvoiceSummary,
     PaymentBody,
     RunBody,
+    RunPage,
     RunView,
 )
+from billing.domain import accounting_export
 from billing.domain.account_transfer import Decision, TransferStatus
 from billing.domain.billing_month import UsageMonth
 from billing.domain.invoice import CorrectedLine, InvoiceStatus
-from billing.service_layer import accounts, invoices
-from billing.service_layer.billing_run import run_billing
+from billing.service_layer import accounts, billing_run, exports, invoices
 from servicekit.auth import OpsOnly
 
 router = APIRouter(prefix="/api/v1/ops/billing", tags=["ops: billing"])
 
 
-@router.post("/runs", response_model=RunView)
-async def run(
-    body: RunBody, ops: OpsOnly, uow_factory: UowFactoryDep, settings: SettingsDep
-) -> RunView:
-    """Bill an ended usage month now (idempotent: invoices already issued stay as they are)."""
-    result = await run_billing(
-        uow_factory=uow_factory,
-        settings=settings,
-        usage=UsageMonth.parse(body.month),
-        actor=ops.subject,
-    )
-    return RunView(
-        month=str(result.usage_month),
-        issue_date=result.issue_date,
-        invoices_issued=result.invoices_issued,
-        contracts_waiting_for_account=result.contracts_waiting_for_account,
-    )
+@router.post("/runs", response_model=RunView, status_code=202)
+async def run(body: RunBody, ops: OpsOnly, uow: UowDep) -> RunView:
+    """Bill an ended usage month (R39): the run is queued for the billing worker and
+    answered at once; follow it with ``GET /runs/{id}``. Idempotent: invoices already
+    issued stay as they are, charges not billed yet go on supplementary invoices."""
+    async with uow:
+        queued = await billing_run.request_run(
+            uow=uow, usage=UsageMonth.parse(body.month), actor=ops.subject
+        )
+    return RunView.of(queued)
+
+
+@router.get("/runs", response_model=RunPage)
+async def runs(
+    ops: OpsOnly,
+    uow: UowDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> RunPage:
+    """Billing runs, newest first."""
+    async with uow:
+        page = await billing_run.list_runs(uow=uow, limit=limit, cursor=cursor)
+    return RunPage(items=[RunView.of(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/runs/{run_id}", response_model=RunView)
+async def run_progress(run_id: uuid.UUID, ops: OpsOnly, uow: UowDep) -> RunView:
+    """A run with the progress committed so far: contracts done of total, invoices
+    issued, failed groups with their reasons (R39)."""
+    async with uow:
+        found = await billing_run.get_run(uow=uow, run_id=run_id)
+    return RunView.of(found)
 
 
 @router.get("/account-transfers", response_model=OpsAccountTransferPage)
@@ -59,16 +77,21 @@ async def account_transfers(
     ops: OpsOnly,
     uow: UowDep,
     status: TransferStatus | None = None,
+    member_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> OpsAccountTransferPage:
-    """Transfer applications, oldest first: ``status=applied`` is the queue to decide."""
+    """Transfer applications, oldest first: ``status=applied`` is the queue to decide;
+    ``member_id`` narrows to one member. Each names its member's organization and
+    person (R30)."""
     async with uow:
         page = await accounts.list_account_transfers(
-            uow=uow, status=status, limit=limit, cursor=cursor
+            uow=uow, status=status, limit=limit, cursor=cursor, member_id=member_id
         )
+        names = await exports.member_names(uow=uow, member_ids=(t.member_id for t in page.items))
     return OpsAccountTransferPage(
-        items=[OpsAccountTransferView.of(t) for t in page.items], next_cursor=page.next_cursor
+        items=[OpsAccountTransferView.named(t, names) for t in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -110,22 +133,68 @@ async def consolidated_mailing(
     return AccountView.of(found)
 
 
-@router.get("/invoices", response_model=OpsInvoicePage)
+_ACCOUNTING_CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page of invoices (JSON), or with `Accept: text/csv` and `month` "
+        "the accounting export (R38): UTF-8 with a BOM, CRLF, a header row, one row per "
+        "invoice issued in the month by invoice number, no totals row; columns "
+        + ", ".join(f"`{name}` ({label})" for name, label in accounting_export.COLUMNS)
+        + ". Amounts are integer yen as on the invoice PDF; the 8% columns are 0 (nothing "
+        "is sold at the reduced rate); void invoices are listed with status `void`.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def _wants_csv(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return any(part.split(";")[0].strip().lower() == "text/csv" for part in accept.split(","))
+
+
+@router.get("/invoices", response_model=OpsInvoicePage, responses=_ACCOUNTING_CSV)
 async def list_invoices(
+    request: Request,
     ops: OpsOnly,
     uow: UowDep,
+    uow_factory: UowFactoryDep,
     status: InvoiceStatus | None = None,
     member_id: uuid.UUID | None = None,
+    month: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+            description="`YYYY-MM`: only invoices issued in this month (Japan time); "
+            "required for the CSV export.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> OpsInvoicePage:
-    """Every member's invoices newest first, narrowed to a state and/or a member."""
+) -> Response | OpsInvoicePage:
+    """Every member's invoices newest first, narrowed to a state, a member and/or an issue
+    month, each naming its member's organization and person (R30). With
+    `Accept: text/csv` and `month`: the month's accounting export, streamed (R38)."""
+    issued_in = UsageMonth.parse(month) if month else None
+    if _wants_csv(request):
+        if issued_in is None:
+            raise export_month_required()
+        return StreamingResponse(
+            exports.accounting_csv(uow_factory=uow_factory, month=issued_in),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="invoices-{issued_in}.csv"'},
+        )
     async with uow:
         page = await invoices.list_invoices(
-            uow=uow, member_id=member_id, status=status, limit=limit, cursor=cursor
+            uow=uow,
+            member_id=member_id,
+            status=status,
+            issued_in=issued_in,
+            limit=limit,
+            cursor=cursor,
         )
+        names = await exports.member_names(uow=uow, member_ids=(i.member_id for i in page.items))
     return OpsInvoicePage(
-        items=[OpsInvoiceSummary.of(i) for i in page.items], next_cursor=page.next_cursor
+        items=[OpsInvoiceSummary.named(i, names) for i in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
@@ -155,12 +224,22 @@ async def record_payment(
 
 @router.post("/invoices/{invoice_id}/failed-transfer", response_model=InvoiceView)
 async def failed_transfer(
-    invoice_id: uuid.UUID, body: FailedTransferBody, ops: OpsOnly, uow: UowDep
+    invoice_id: uuid.UUID,
+    body: FailedTransferBody,
+    ops: OpsOnly,
+    uow: UowDep,
+    settings: SettingsDep,
 ) -> InvoiceView:
-    """The account-transfer debit failed: the invoice is not settled on its transfer date."""
+    """The account-transfer debit failed (recorded by hand; the bank's result file does
+    it for a debit batch): the invoice falls back to invoice payment with a new due
+    date and the member is emailed (R35)."""
     async with uow:
         failed = await invoices.record_failed_transfer(
-            uow=uow, invoice_id=invoice_id, failed_on=body.failed_on, actor=ops.subject
+            uow=uow,
+            invoice_id=invoice_id,
+            failed_on=body.failed_on,
+            actor=ops.subject,
+            fallback_business_days=settings.collection_fallback_business_days,
         )
     return InvoiceView.of(failed)
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from billing.domain.account_transfer import AccountTransfer, is_katakana_name
+from billing.domain.billing_run import RunRecord
 from billing.domain.invoice import Invoice, InvoiceLine, InvoiceStatus
+from billing.domain.member_name import MemberName
 from billing.service_layer.accounts import AccountWithTransfer
 from bizmall_events import LocalizedText, PaymentMethod
 
@@ -36,10 +40,22 @@ class AccountTransferView(BaseModel):
 
 
 class OpsAccountTransferView(AccountTransferView):
-    """An application in the ops list: whose it is and who decided it."""
+    """An application in the ops list: whose it is (R30: organization and person, null
+    only if billing has no copy of the member) and who decided it."""
 
     member_id: uuid.UUID
+    member_organization_name: str | None = None
+    member_name: str | None = None
     decided_by: str | None = None
+
+    @classmethod
+    def named(cls, transfer: AccountTransfer, names: Mapping[uuid.UUID, MemberName]) -> Self:
+        view = cls.of(transfer)
+        found = names.get(view.member_id)
+        if found is not None:
+            view.member_organization_name = found.organization_name
+            view.member_name = found.name
+        return view
 
 
 class OpsAccountTransferPage(BaseModel):
@@ -147,6 +163,12 @@ class InvoiceSummary(BaseModel):
     paid_amount: int
     consolidated_mailing: bool
     corrects_invoice_id: uuid.UUID | None
+    #: 0: the month's invoice; 1, 2, …: a supplementary invoice of the month (R37).
+    supplement_no: int = 0
+    #: The account-transfer debit failed (R35): the invoice is back on invoice payment,
+    #: due on ``fallback_due_date`` (``due_date`` stays the printed one).
+    transfer_failed: bool = False
+    fallback_due_date: date | None = None
 
     @classmethod
     def of(cls, invoice: Invoice) -> Self:
@@ -154,9 +176,22 @@ class InvoiceSummary(BaseModel):
 
 
 class OpsInvoiceSummary(InvoiceSummary):
-    """An invoice in the ops list: which member it bills."""
+    """An invoice in the ops list: which member it bills (R30: organization and person as
+    billing's copy of the member says now, else as the invoice was addressed)."""
 
     member_id: uuid.UUID
+    member_organization_name: str | None = None
+    member_name: str | None = None
+
+    @classmethod
+    def named(cls, invoice: Invoice, names: Mapping[uuid.UUID, MemberName]) -> Self:
+        view = cls.of(invoice)
+        found = names.get(invoice.member_id)
+        view.member_organization_name = (
+            found.organization_name if found else invoice.recipient.get("organization_name")
+        )
+        view.member_name = found.name if found else invoice.recipient.get("name")
+        return view
 
 
 class OpsInvoicePage(BaseModel):
@@ -204,11 +239,49 @@ class RunBody(BaseModel):
     month: str = Field(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-04"])
 
 
+class FailedGroupView(BaseModel):
+    """A group a run could not bill, and why (retried by the next run)."""
+
+    member_id: uuid.UUID
+    service_id: uuid.UUID
+    reason: str
+    organization_name: str
+    name: str
+
+
 class RunView(BaseModel):
+    """A background billing run and the progress it committed so far (R39)."""
+
+    id: uuid.UUID
     month: str
-    issue_date: date
+    status: Literal["queued", "running", "done", "failed"]
+    requested_by: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    issue_date: date | None
+    contracts_total: int
+    contracts_done: int
     invoices_issued: int
+    supplementary_issued: int
     contracts_waiting_for_account: int
+    failed_groups: list[FailedGroupView]
+    error: str | None
+
+    @classmethod
+    def of(cls, run: RunRecord) -> Self:
+        return cls.model_validate(
+            {
+                **{name: getattr(run, name) for name in cls.model_fields if hasattr(run, name)},
+                "month": str(run.usage),
+                "failed_groups": [asdict(f) for f in run.failed_groups],
+            }
+        )
+
+
+class RunPage(BaseModel):
+    items: list[RunView]
+    next_cursor: str | None
 
 
 class DecisionBody(BaseModel):

@@ -56,10 +56,18 @@ class BillingAccount(Aggregate):
     version: int
     created_at: datetime
     updated_at: datetime
+    #: The member's name in kana as identity has it (R36: payers are matched by it).
+    name_kana: str | None = None
 
     @classmethod
     def open(
-        cls, *, member_id: uuid.UUID, member_version: int, recipient: Recipient, now: datetime
+        cls,
+        *,
+        member_id: uuid.UUID,
+        member_version: int,
+        recipient: Recipient,
+        now: datetime,
+        name_kana: str | None = None,
     ) -> BillingAccount:
         """A verified member's account: every account starts on invoice payment (R21)."""
         return cls(
@@ -72,15 +80,24 @@ class BillingAccount(Aggregate):
             version=1,
             created_at=now,
             updated_at=now,
+            name_kana=name_kana,
         )
 
-    def copy_member(self, *, member_version: int, recipient: Recipient, now: datetime) -> bool:
-        """Take the recipient of a newer profile; an older one is ignored (SPEC §1).
-        Whether the copy changed."""
+    def copy_member(
+        self,
+        *,
+        member_version: int,
+        recipient: Recipient,
+        now: datetime,
+        name_kana: str | None = None,
+    ) -> bool:
+        """Take the recipient (and name kana) of a newer profile; an older one is
+        ignored (SPEC §1). Whether the copy changed."""
         if member_version <= self.member_version:
             return False
         self.member_version = member_version
         self.recipient = recipient
+        self.name_kana = name_kana
         self._changed(now)
         return True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from servicekit.errors import Conflict, Invalid, NotFound
 
 
@@ -116,4 +118,75 @@ class MonthNotEnded(Invalid):
             "billing.month_not_ended",
             ja="利用月が終了していないため請求できません。",
             en="A usage month is billed once it has ended.",
+        )
+
+
+class RunNotFound(NotFound):
+    """A billing run that is not there (R39)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "billing.run_not_found", ja="請求処理が見つかりません。", en="No such billing run."
+        )
+
+
+# --- account-transfer collection (R35) -------------------------------------------------
+
+
+class NotACollectionDate(Invalid):
+    """Debits are collected on the 27th, or the next business day when it is not one."""
+
+    def __init__(self, expected: date) -> None:
+        super().__init__(
+            "billing.not_a_collection_date",
+            ja=f"口座振替日ではありません。この月の振替日は {expected.isoformat()} です。",
+            en=f"Not a collection date: this month's is {expected.isoformat()}.",
+            collection_date=expected.isoformat(),
+        )
+
+
+class DebitBatchNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "billing.debit_batch_not_found",
+            ja="口座振替の請求データが見つかりません。",
+            en="No such debit batch.",
+        )
+
+
+class ZenginFileInvalid(Invalid):
+    """A result file that is not the Zengin account-transfer layout, or does not answer
+    this batch; ``line`` is the record (1-based) at fault, 0 for the whole file."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(
+            "billing.zengin_file_invalid",
+            ja=f"振替結果ファイルの {line} 行目が不正です: {problem}",
+            en=f"The result file is invalid at record {line}: {problem}",
+            line=line,
+            problem=problem,
+        )
+
+
+class DebitResultConflict(Conflict):
+    """A result file contradicting a result already applied to a debit."""
+
+    def __init__(self, line: int, applied: str, given: str) -> None:
+        super().__init__(
+            "billing.debit_result_conflict",
+            ja=f"{line} 行目の引落しには結果コード {applied} が反映済みです"
+            f"（ファイルは {given}）。",
+            en=f"Record {line}: the debit already has result code {applied}, not {given}.",
+            line=line,
+        )
+
+
+class DebitPending(Conflict):
+    """An invoice whose debit was asked of the bank waits for the result first."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "billing.debit_pending",
+            ja="口座振替の結果待ちの請求書です。振替結果の反映後に操作してください。",
+            en="This invoice's debit is with the bank; apply its result first.",
         )

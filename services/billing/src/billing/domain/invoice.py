@@ -1,6 +1,6 @@
 """The invoice (R22–R25): a qualified invoice with its lines and totals, and what may
-happen to it once issued — payments, a failed debit, settlement on the transfer
-date, becoming overdue, voiding for a corrected one.
+happen to it once issued — payments, a failed debit (falling back to invoice
+payment, R35), becoming overdue, voiding for a corrected one.
 
 An issued invoice's amounts never change (the database refuses it as well);
 only its status, the sum paid, whether a transfer failed and why it was voided
@@ -16,10 +16,16 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from billing.domain.charges import LineKind
-from billing.domain.errors import InvoiceHasPayments, InvoiceVoid, NotAPendingTransfer
+from billing.domain.errors import InvoiceVoid, NotAPendingTransfer
 from billing.domain.invoice_totals import InvoiceTotals
 from billing.domain.subscription import Label
-from bizmall_events import InvoiceIssued, InvoiceOverdue, LocalizedText, PaymentMethod
+from bizmall_events import (
+    InvoiceDebitFailed,
+    InvoiceIssued,
+    InvoiceOverdue,
+    LocalizedText,
+    PaymentMethod,
+)
 from servicekit.aggregate import Aggregate
 
 #: The states of an invoice (R24).
@@ -137,6 +143,12 @@ class Invoice(Aggregate):
     lines: tuple[InvoiceLine, ...] = ()
     #: Payments recorded since the invoice was loaded, stored with it on save.
     recorded_payments: tuple[Payment, ...] = ()
+    #: 0 for the month's invoice; 1, 2, … for supplementary invoices of the same
+    #: member, service and month billing charges that arrived late (R37).
+    supplement_no: int = 0
+    #: When an account-transfer debit failed, the invoice falls back to invoice payment
+    #: due on this date (R35); ``due_date`` stays what was printed.
+    fallback_due_date: date | None = None
 
     @classmethod
     def issue(
@@ -159,6 +171,7 @@ class Invoice(Aggregate):
         now: datetime,
         corrects_invoice_id: uuid.UUID | None = None,
         invoice_id: uuid.UUID | None = None,
+        supplement_no: int = 0,
     ) -> Invoice:
         """A new invoice; tax is computed once over the whole invoice (R25). Records
         ``billing.invoice.issued``."""
@@ -192,6 +205,7 @@ class Invoice(Aggregate):
             created_at=now,
             updated_at=now,
             lines=tuple(lines),
+            supplement_no=supplement_no,
         )
         invoice.record(
             InvoiceIssued(
@@ -227,28 +241,63 @@ class Invoice(Aggregate):
             self.status = "paid"
         return self._recorded("payment", amount, paid_on, actor, now)
 
-    def record_failed_transfer(self, *, failed_on: date, actor: str, now: datetime) -> Payment:
-        """The account-transfer debit failed: the invoice is not settled on its transfer
-        date and becomes overdue like an unpaid one (R24)."""
-        if self.payment_method != "account_transfer" or self.status != "issued":
-            raise NotAPendingTransfer()
-        self.transfer_failed = True
-        return self._recorded("transfer_failed", 0, failed_on, actor, now)
+    @property
+    def payable_by(self) -> date:
+        """When payment is due now: the new due date after a failed debit (R35), else
+        the printed one."""
+        return self.fallback_due_date or self.due_date
 
-    def settle_by_transfer(self, *, today: date, now: datetime) -> bool:
-        """Paid in full on its transfer date unless ops recorded a failed debit (R24).
-        Whether it was settled now."""
-        if not (
+    @property
+    def awaiting_debit(self) -> bool:
+        """An account-transfer invoice whose debit has neither been collected nor failed:
+        nothing marks it paid but a bank result with code 0 (R35)."""
+        return (
             self.status == "issued"
             and self.payment_method == "account_transfer"
             and not self.transfer_failed
-            and self.due_date <= today
-        ):
-            return False
-        self.status = "paid"
-        self.paid_amount = self.total
-        self._changed(now)
-        return True
+        )
+
+    def record_failed_transfer(
+        self,
+        *,
+        failed_on: date,
+        actor: str,
+        now: datetime,
+        new_due_date: date,
+        result_code: Literal["1", "2", "3", "4", "8", "9"] = "9",
+        reason: Label | None = None,
+    ) -> Payment:
+        """The account-transfer debit failed (a bank result code other than 0, R35): the
+        invoice falls back to invoice payment due on ``new_due_date`` and records
+        ``billing.invoice.debit_failed`` so the member is emailed."""
+        if not self.awaiting_debit:
+            raise NotAPendingTransfer()
+        self.transfer_failed = True
+        self.fallback_due_date = new_due_date
+        payment = self._recorded("transfer_failed", 0, failed_on, actor, now)
+        self.record(
+            InvoiceDebitFailed(
+                invoice_id=self.id,
+                aggregate_version=self.version,
+                invoice_number=self.invoice_number,
+                member_id=self.member_id,
+                service_id=self.service_id,
+                service_name=LocalizedText.model_validate(self.service_name),
+                usage_period_start=self.usage_period_start,
+                usage_period_end=self.usage_period_end,
+                due_date=new_due_date,
+                total=self.total,
+                payment_method="invoice",
+                result_code=result_code,
+                reason=LocalizedText.model_validate(
+                    reason or {"ja": "その他", "en": "other reason"}
+                ),
+                collection_date=failed_on,
+                amount_due=self.amount_due,
+                payee_bank_account=self.issuer.get("payee_bank_account", ""),
+            )
+        )
+        return payment
 
     def mark_overdue(self, *, today: date, now: datetime) -> bool:
         """Unpaid past its due date (an account-transfer one only once its debit failed):
@@ -256,7 +305,7 @@ class Invoice(Aggregate):
         (R24). Whether it became overdue now."""
         if not (
             self.status == "issued"
-            and self.due_date < today
+            and self.payable_by < today
             and (self.payment_method == "invoice" or self.transfer_failed)
         ):
             return False
@@ -272,7 +321,7 @@ class Invoice(Aggregate):
                 service_name=LocalizedText.model_validate(self.service_name),
                 usage_period_start=self.usage_period_start,
                 usage_period_end=self.usage_period_end,
-                due_date=self.due_date,
+                due_date=self.payable_by,
                 total=self.total,
                 payment_method=self.payment_method,
                 amount_due=self.amount_due,
@@ -282,11 +331,9 @@ class Invoice(Aggregate):
 
     def void(self, *, reason: str, now: datetime) -> None:
         """Void the invoice for a corrected one (R24): it is kept as it was, ``void``.
-        An invoice with payments is not corrected."""
+        What was paid on it stays recorded here and is netted by the correction (R37)."""
         if self.status == "void":
             raise InvoiceVoid()
-        if self.paid_amount:
-            raise InvoiceHasPayments()
         self.status = "void"
         self.void_reason = reason
         self._changed(now)
@@ -304,8 +351,10 @@ class Invoice(Aggregate):
         now: datetime,
     ) -> Invoice:
         """The corrected invoice of this (voided) one: same member, service, usage period,
-        payment method and issuer, the lines ops entered, referencing this one (R24)."""
-        return Invoice.issue(
+        payment method and issuer, the lines ops entered, referencing this one (R24).
+        What was paid on this one is netted (R37): it counts as paid on the correction,
+        which is ``paid`` at once when that covers its total (an excess is a refund due)."""
+        corrected = Invoice.issue(
             number=number,
             issuer=self.issuer,
             issuer_registration_number=issuer_registration_number,
@@ -322,7 +371,13 @@ class Invoice(Aggregate):
             consolidated_mailing=consolidated_mailing,
             now=now,
             corrects_invoice_id=self.id,
+            supplement_no=self.supplement_no,
         )
+        if self.paid_amount:
+            corrected.paid_amount = self.paid_amount
+            if corrected.paid_amount >= corrected.total:
+                corrected.status = "paid"
+        return corrected
 
     def _recorded(
         self, kind: PaymentKind, amount: int, paid_on: date, actor: str, now: datetime

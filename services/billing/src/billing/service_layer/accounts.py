@@ -48,6 +48,7 @@ async def on_member_changed(
             address=profile.address,
         ),
         now=envelope.occurred_at,
+        name_kana=profile.name_kana,
     )
     await uow.accounts.open_or_refresh(opened)
 
@@ -95,11 +96,18 @@ async def apply_for_account_transfer(
 
 
 async def list_account_transfers(
-    *, uow: BillingUnitOfWork, status: TransferStatus | None, limit: int, cursor: str | None
+    *,
+    uow: BillingUnitOfWork,
+    status: TransferStatus | None,
+    limit: int,
+    cursor: str | None,
+    member_id: uuid.UUID | None = None,
 ) -> Page[AccountTransfer]:
-    """Transfer applications (in one state when given) with their member, oldest first —
-    the order ops work through the applied ones."""
-    return await uow.accounts.transfers_page(status=status, limit=limit, cursor=cursor)
+    """Transfer applications (in one state and/or of one member when given) with their
+    member, oldest first — the order ops work through the applied ones."""
+    return await uow.accounts.transfers_page(
+        status=status, limit=limit, cursor=cursor, member_id=member_id
+    )
 
 
 async def decide_account_transfer(

@@ -1,5 +1,6 @@
 """Reading invoices, and what happens to an issued invoice afterwards (R24): payments,
-failed transfers, the overdue check, settling transfers, and correction by voiding.
+failed transfers, the overdue check, and correction by voiding. An account-transfer
+invoice is paid only by a bank result saying so (``service_layer.collection``, R35).
 
 An issued invoice's amounts never change (the database refuses it); only its
 status, the sum paid and whether a transfer failed move.
@@ -12,8 +13,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from billing.config import Settings
-from billing.domain.billing_month import due_date_of
-from billing.domain.errors import AccountNotFound, InvoiceNotFound
+from billing.domain.billing_month import UsageMonth, due_date_of
+from billing.domain.collection import fallback_due_date
+from billing.domain.errors import AccountNotFound, DebitPending, InvoiceNotFound
 from billing.domain.invoice import CorrectedLine, Invoice, InvoiceStatus
 from billing.service_layer.unit_of_work import BillingUnitOfWork
 from servicekit.clock import japan_today
@@ -27,9 +29,14 @@ async def list_invoices(
     cursor: str | None,
     member_id: uuid.UUID | None = None,
     status: InvoiceStatus | None = None,
+    issued_in: UsageMonth | None = None,
 ) -> Page[Invoice]:
-    """Invoices newest first, of one member and/or in one state when given."""
-    return await uow.invoices.page(limit=limit, cursor=cursor, member_id=member_id, status=status)
+    """Invoices newest first, of one member, in one state and/or issued in one month
+    when given."""
+    issued = (issued_in.first_day, issued_in.last_day) if issued_in else None
+    return await uow.invoices.page(
+        limit=limit, cursor=cursor, member_id=member_id, status=status, issued=issued
+    )
 
 
 async def get_invoice(
@@ -70,12 +77,24 @@ async def record_payment(
 
 
 async def record_failed_transfer(
-    *, uow: BillingUnitOfWork, invoice_id: uuid.UUID, failed_on: date, actor: str
+    *,
+    uow: BillingUnitOfWork,
+    invoice_id: uuid.UUID,
+    failed_on: date,
+    actor: str,
+    fallback_business_days: int = 10,
 ) -> Invoice:
-    """Ops record that an account-transfer debit failed: the invoice is not settled on
-    its transfer date and becomes overdue like an unpaid one. Audited (R29)."""
+    """Ops record by hand that an account-transfer debit failed (result code 9, other):
+    as with a bank result file, the invoice falls back to invoice payment with a new
+    due date and the member is emailed (R35). Audited (R29)."""
     invoice = await _locked(uow, invoice_id)
-    invoice.record_failed_transfer(failed_on=failed_on, actor=actor, now=uow.now())
+    now = uow.now()
+    invoice.record_failed_transfer(
+        failed_on=failed_on,
+        actor=actor,
+        now=now,
+        new_due_date=fallback_due_date(max(japan_today(now), failed_on), fallback_business_days),
+    )
     await uow.invoices.save(invoice)
     uow.audit(
         actor=actor,
@@ -86,18 +105,6 @@ async def record_failed_transfer(
     )
     await uow.commit()
     return invoice
-
-
-async def settle_account_transfers(*, uow: BillingUnitOfWork, today: date | None = None) -> int:
-    """Account-transfer invoices are paid on their transfer date unless ops recorded a
-    failed debit (R24); returns how many were settled."""
-    now = uow.now()
-    today = today or japan_today(now)
-    due = await uow.invoices.awaiting_settlement(today)
-    settled = [i for i in due if i.settle_by_transfer(today=today, now=now)]
-    await uow.invoices.save_all(settled)
-    await uow.commit()
-    return len(settled)
 
 
 async def mark_overdue(*, uow: BillingUnitOfWork, today: date | None = None) -> int:
@@ -122,10 +129,14 @@ async def void_and_correct(
     settings: Settings,
 ) -> Invoice:
     """Void an issued invoice and issue the corrected one referencing it (R24): the
-    original is kept as it was, with status ``void``. Audited (R29)."""
+    original is kept as it was, with status ``void``. An invoice paid in full or in part
+    is corrected too: the correction nets what was paid (R37). Audited (R29)."""
     now = uow.now()
     today = japan_today(now)
     original = await _locked(uow, invoice_id)
+    if await uow.collections.debit_pending(invoice_id):
+        # R35: the bank may still debit it; its result is applied first.
+        raise DebitPending()
     original.void(reason=reason, now=now)
     account = await uow.accounts.get(original.member_id)
     if account is None:
@@ -151,6 +162,7 @@ async def void_and_correct(
         member_id=original.member_id,
         corrected_invoice_id=str(corrected.id),
         reason=reason,
+        netted_payments=original.paid_amount,
     )
     await uow.commit()
     return corrected
