@@ -14,7 +14,7 @@ from identity.adapters.passwords import Passwords
 from identity.adapters.recent_rotations import RecentRotations
 from identity.adapters.throttle import LoginThrottle, MailCooldown
 from identity.config import Settings
-from identity.entrypoints.commands import create_ops_command, seed
+from identity.entrypoints.commands import create_operator_command, create_ops_command, seed
 from identity.entrypoints.jobs import jobs
 from identity.entrypoints.subscriptions import subscriptions
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
@@ -78,5 +78,5 @@ SERVICE = ServiceDefinition(
     subscriptions=subscriptions,
     jobs=jobs,
     seed=seed,
-    commands={"create-ops": create_ops_command},
+    commands={"create-operator": create_operator_command, "create-ops": create_ops_command},
 )

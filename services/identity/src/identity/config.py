@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.demo import DEFAULT_DEMO_MEMBER_EMAIL, DEFAULT_DEMO_MEMBER_PASSWORD
 from servicekit.settings import ServiceSettings
 
 #: Local-mode key encrypting the token signing keys at rest; deployments override it.
@@ -17,6 +18,13 @@ class Settings(ServiceSettings):
     """Every setting of the identity service; each has a local-mode default."""
 
     service_name: ClassVar[str] = "identity"
+    #: Keys with a built-in local-mode value: set outside local mode or no start (R40).
+    required_outside_local_mode: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.required_outside_local_mode,
+        "signing_key_secret",
+        "document_encryption_key",
+    )
+    built_in_refused: ClassVar[tuple[str, ...]] = required_outside_local_mode
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
 
     signing_key_secret: str = Field(
@@ -137,4 +145,15 @@ class Settings(ServiceSettings):
         default="ops-demo-password-2024",
         validation_alias="BIZMALL_DEMO_OPS_PASSWORD",
         description="Local mode only: the demo operator's password.",
+    )
+    demo_member_email: str = Field(
+        default=DEFAULT_DEMO_MEMBER_EMAIL,
+        validation_alias="BIZMALL_DEMO_MEMBER_EMAIL",
+        description="Local mode only: the demo member the seed creates with orders, "
+        "contracts and invoices (empty: no demo member).",
+    )
+    demo_member_password: str = Field(
+        default=DEFAULT_DEMO_MEMBER_PASSWORD,
+        validation_alias="BIZMALL_DEMO_MEMBER_PASSWORD",
+        description="Local mode only: the demo member's password.",
     )

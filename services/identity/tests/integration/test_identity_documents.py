@@ -168,3 +168,25 @@ async def test_r12_files_are_deleted_after_retention_and_the_record_kept(identit
     assert gone.status_code == 404
     record = next(d for d in own.json()["items"] if d["id"] == document_id)
     assert record["status"] == "approved" and record["file_deleted"] is True
+
+
+async def test_r30_the_ops_review_list_names_each_document_s_organization_and_person(
+    identity: Any,
+) -> None:
+    async with identity.client() as client:
+        member = await _sole_proprietor(identity, client)
+        ops = await identity.ops_headers(client)
+        uploaded = await client.post(
+            UPLOAD,
+            headers=member["headers"],
+            data={"document_type": "passport"},
+            files={"file": ("p.png", PNG, "image/png")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        pending = await client.get("/api/v1/ops/identity/documents", headers=ops)
+    assert pending.status_code == 200, pending.text
+    listed = next(d for d in pending.json()["items"] if d["id"] == uploaded.json()["id"])
+    assert listed["member_id"] == str(member["member_id"])
+    assert listed["member"]["id"] == str(member["member_id"])
+    assert listed["member"]["organization_name"] == "山田商店"
+    assert listed["member"]["name"] == member["body"]["name"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -179,7 +180,8 @@ async def test_r6_expired_link_and_resend(identity: Any) -> None:
             "/api/v1/auth/verify-email/resend", json={"email": body["email"]}
         )
         unknown = await client.post(
-            "/api/v1/auth/verify-email/resend", json={"email": "nobody@example.com"}
+            "/api/v1/auth/verify-email/resend",
+            json={"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com"},
         )
         second = identity.unseal(
             (await identity.last_event_for("identity.member.registered", member_id))[

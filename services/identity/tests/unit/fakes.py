@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, BinaryIO, Self
 
@@ -26,6 +26,8 @@ from servicekit.pagination import Page, decode_cursor, page_of
 from servicekit.testing.fakes import FakeUnitOfWork, InMemoryRepository
 from servicekit.uow import BaseUnitOfWork
 
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
 
 class InMemoryMembers(InMemoryRepository[uuid.UUID, Member]):
     def __init__(self, uow: BaseUnitOfWork) -> None:
@@ -35,14 +37,20 @@ class InMemoryMembers(InMemoryRepository[uuid.UUID, Member]):
         return self.find(member_id)
 
     async def by_login_id(self, login_id: str, *, lock: bool = False) -> Member | None:
+        """The live account with the login ID, else the latest withdrawn one (R8)."""
         found = self.where(lambda m: m.login_id == normalised_login_id(login_id))
+        found.sort(key=lambda m: (not m.holds_login_id, -(m.created_at or NEVER).timestamp()))
         return found[0] if found else None
 
     async def add_unless_taken(self, member: Member) -> bool:
-        if any(m.login_id == member.login_id for m in self):
+        """The partial unique index: a login ID is unique among accounts not withdrawn."""
+        if any(m.login_id == member.login_id and m.holds_login_id for m in self):
             return False
         self.put(member)
         return True
+
+    async def operators(self) -> list[Member]:
+        return sorted(self.where(lambda m: m.is_operator), key=_registered)
 
 
 class InMemoryLinkTokens(InMemoryRepository[str, LinkToken]):
@@ -422,13 +430,15 @@ class FakeCooldown:
         self.sent: dict[tuple[str, str], int] = defaultdict(int)
         self.cooling: set[tuple[str, str]] = set()
 
-    async def allows(self, purpose: str, email: str) -> bool:
+    async def reserve(self, purpose: str, email: str) -> int:
         key = (purpose, normalised_login_id(email))
-        if key in self.cooling or self.sent[key] >= self._settings.verification_resend_max_per_day:
-            return False
+        if key in self.cooling:
+            return self._settings.verification_resend_cooldown_seconds
+        if self.sent[key] >= self._settings.verification_resend_max_per_day:
+            return 24 * 3600
         self.sent[key] += 1
         self.cooling.add(key)
-        return True
+        return 0
 
     def cool_down(self) -> None:
         self.cooling.clear()

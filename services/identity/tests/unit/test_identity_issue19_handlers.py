@@ -15,6 +15,7 @@ from identity.domain.errors import (
     DocumentExpired,
     InvalidCredentials,
     LoginLocked,
+    ResendTooSoon,
     SoleProprietorsOnly,
     TooManyPendingDocuments,
     TotpInvalid,
@@ -159,21 +160,33 @@ async def test_issue19_item3_a_resend_goes_out_once_per_cooldown_and_a_few_times
     def sent() -> int:
         return len([e for e in world.uow.events_of(MemberRegistered) if e.member_id == member.id])
 
-    for _ in range(3):
-        await world.resend_verification(member.login_id)
+    await world.resend_verification(member.login_id)
+    for _ in range(2):
+        with pytest.raises(ResendTooSoon) as too_soon:
+            await world.resend_verification(member.login_id)
+        assert too_soon.value.retry_after == world.settings.verification_resend_cooldown_seconds
     assert sent() == 2, "the registration's link and one resend"
+    refused = 0
     for _ in range(10):
         world.cooldown.cool_down()
-        await world.resend_verification(member.login_id)
+        try:
+            await world.resend_verification(member.login_id)
+        except ResendTooSoon:
+            refused += 1
     assert sent() == 1 + world.settings.verification_resend_max_per_day
+    assert refused == 10 - (world.settings.verification_resend_max_per_day - 1)
 
 
 async def test_issue19_item3_known_and_unknown_addresses_are_throttled_alike() -> None:
     world = World()
     member = await world.register()
+    codes = []
     for email in (member.login_id, "nobody@example.com"):
         await world.resend_verification(email)
-        await world.resend_verification(email)
+        with pytest.raises(ResendTooSoon) as too_soon:
+            await world.resend_verification(email)
+        codes.append((too_soon.value.code, too_soon.value.retry_after))
+    assert codes[0] == codes[1], "R10: the refusal is the same for a stranger's address"
     assert world.cooldown.sent[(VERIFY, member.login_id)] == 1
     assert world.cooldown.sent[(VERIFY, "nobody@example.com")] == 1
     assert world.floor.waited == [world.settings.anonymous_answer_floor_seconds] * 4

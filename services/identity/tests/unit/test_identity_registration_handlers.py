@@ -94,6 +94,8 @@ async def test_r6_opening_the_link_activates_the_account_at_version_2() -> None:
     [event] = world.uow.events_of(MemberVerified)
     assert event.aggregate_version == 2 and event.profile.status == "active"
     assert event.profile.contact_email == member.contact_email
+    # Billing matches bank payers by the name's reading (R36).
+    assert event.profile.name_kana == "ヤマダ タロウ"
 
 
 async def test_r6_a_used_link_is_refused_and_offers_a_new_one() -> None:

@@ -82,7 +82,9 @@ class World:
     def member(self, email: str) -> Member:
         found = [m for m in self.uow.members if m.login_id == email.lower()]
         assert found, f"no member {email}"
-        return found[0]
+        # The account holding the login ID: a withdrawn one released it (R8).
+        live = [m for m in found if m.holds_login_id]
+        return (live or found)[-1]
 
     def unseal(self, sealed: str) -> str:
         return self.event_box.open(sealed)

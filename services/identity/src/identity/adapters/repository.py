@@ -138,8 +138,23 @@ class MemberRepository(MappedRepository[Member, MemberRow]):
         return await self._one(_locked(query, lock))
 
     async def by_login_id(self, login_id: str, *, lock: bool = False) -> Member | None:
-        query = sa.select(MemberRow).where(col(MemberRow.login_id) == normalised_login_id(login_id))
+        """The account holding ``login_id``: the one not withdrawn if any, else the
+        latest withdrawn one (R8: withdrawal releases a login ID, the row stays)."""
+        query = (
+            sa.select(MemberRow)
+            .where(col(MemberRow.login_id) == normalised_login_id(login_id))
+            .order_by(col(MemberRow.status) == "withdrawn", col(MemberRow.created_at).desc())
+            .limit(1)
+        )
         return await self._one(_locked(query, lock))
+
+    async def operators(self) -> list[Member]:
+        """Every operator account, oldest first (operators are few)."""
+        return await self._all(
+            sa.select(MemberRow)
+            .where(col(MemberRow.kind) == "ops")
+            .order_by(col(MemberRow.created_at), col(MemberRow.id))
+        )
 
     async def add_unless_taken(self, member: Member) -> bool:
         """Insert ``member`` now; False (nothing stored) when its login ID is taken,

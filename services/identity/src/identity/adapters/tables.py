@@ -21,12 +21,24 @@ def _ts(nullable: bool = False) -> Column:
 
 
 class MemberRow(SQLModel, table=True):
-    """A member or an operator. ``login_id`` is the sign-up email and never changes (R8)."""
+    """A member or an operator. ``login_id`` is the sign-up email and never changes (R8).
+
+    A login ID is unique among accounts not withdrawn (a partial unique index,
+    migration identity_0006): withdrawal releases it for a new registration while the
+    withdrawn row keeps it, with its id and records, as history."""
 
     __tablename__ = "members"
+    __table_args__ = (
+        sa.Index(
+            "uq_members_live_login_id",
+            "login_id",
+            unique=True,
+            postgresql_where=sa.text("status <> 'withdrawn'"),
+        ),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    login_id: str = Field(max_length=320, sa_column_kwargs={"unique": True})
+    login_id: str = Field(max_length=320, index=True)
     password_hash: str
     kind: str = Field(default="member", max_length=16)  # member | ops
     status: str = Field(default="pending_verification", max_length=32)

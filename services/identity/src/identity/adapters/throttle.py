@@ -81,14 +81,21 @@ return 0
 """
 
 # KEYS[1]: the cooldown of one address, KEYS[2]: its count of the day.
-# ARGV: cooldown (s), most per day. Returns 1 when the email may be sent now.
-_MAIL_ALLOWED = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local sent = redis.call('INCR', KEYS[2])
+# ARGV: cooldown (s), most per day. Returns 0 when the email may be sent now (and
+# counts it), else the milliseconds until one may be asked for again.
+_MAIL_RESERVE = """
+local cooling = redis.call('PTTL', KEYS[1])
+if cooling > 0 then return cooling end
+local sent = tonumber(redis.call('GET', KEYS[2]) or '0')
+if sent >= tonumber(ARGV[2]) then
+  local day = redis.call('PTTL', KEYS[2])
+  if day < 1 then day = 86400000 end
+  return day
+end
+sent = redis.call('INCR', KEYS[2])
 if sent == 1 then redis.call('EXPIRE', KEYS[2], 86400) end
-if sent > tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-return 1
+return 0
 """
 
 
@@ -190,18 +197,19 @@ class LoginThrottle:
 
 class MailCooldown:
     """How often a caller may make identity email one address (verification resends):
-    once per cooldown and a few times a day, whether or not the address is a member's,
-    so the answer never differs between the two (R10)."""
+    once per cooldown and a few times a day, counted whether or not the address is a
+    member's, so a refusal (429) tells nothing about the address either (R10)."""
 
     def __init__(self, redis: Any, settings: Settings) -> None:
         self._settings = settings
         self._keys = Namespaced(settings.redis_namespace)
-        self._allowed = redis.register_script(_MAIL_ALLOWED)
+        self._reserve = redis.register_script(_MAIL_RESERVE)
 
-    async def allows(self, purpose: str, email: str) -> bool:
-        """Whether an email of ``purpose`` may go to ``email`` now (and count it if so)."""
+    async def reserve(self, purpose: str, email: str) -> int:
+        """0 when an email of ``purpose`` may go to ``email`` now (it is counted), else
+        the seconds until one may be asked for again."""
         address = _digest(email)
-        allowed = await self._allowed(
+        waited = await self._reserve(
             keys=[
                 self._keys("mail", "cooldown", purpose, address),
                 self._keys("mail", "day", purpose, address),
@@ -211,4 +219,4 @@ class MailCooldown:
                 self._settings.verification_resend_max_per_day,
             ],
         )
-        return bool(int(allowed))
+        return _seconds(waited) if int(waited) > 0 else 0

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from identity.api import auth, documents, internal, me, ops_members, ops_withdrawals, withdrawal
+from identity.api import (
+    auth,
+    documents,
+    internal,
+    me,
+    ops_members,
+    ops_operators,
+    ops_withdrawals,
+    withdrawal,
+)
 
 ROUTERS: list[APIRouter] = [
     auth.router,
@@ -12,5 +21,6 @@ ROUTERS: list[APIRouter] = [
     withdrawal.member_router,
     ops_withdrawals.router,
     ops_members.router,
+    ops_operators.router,
     internal.router,
 ]

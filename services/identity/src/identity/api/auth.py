@@ -116,7 +116,19 @@ async def verify_email(body: TokenBody, uow: UowDep) -> StatusAnswer:
     return StatusAnswer(status="verified")
 
 
-@router.post("/verify-email/resend", status_code=202)
+@router.post(
+    "/verify-email/resend",
+    status_code=202,
+    responses={
+        429: {
+            "description": (
+                "A link went to this address less than the cooldown ago, or too many today"
+                " (`auth.resend_too_soon`, `retry_after` seconds and `Retry-After`); counted"
+                " for any address, member's or not."
+            )
+        }
+    },
+)
 async def resend_verification(
     body: EmailBody,
     uow: UowDep,
@@ -125,8 +137,10 @@ async def resend_verification(
     floor: FloorDep,
     cooldown: CooldownDep,
 ) -> StatusAnswer:
-    """A new verification link for an unverified account; always 202 (at most one link
-    per address per cooldown, a few a day)."""
+    """A new verification link for an unverified account (R6), from the verify page or
+    after the login refusal `auth.email_unverified`; earlier links stop working. 202
+    whether or not the address is an unverified member's (R10); one link per address
+    per cooldown and a few a day, else 429 for any address alike."""
     await registration.resend_verification(
         uow=uow,
         event_box=event_box,

@@ -15,9 +15,10 @@ from pydantic import ValidationError
 
 from identity.api.deps import DocumentStoreDep, SettingsDep, UowDep
 from identity.api.schemas import (
-    DocumentList,
     DocumentView,
     MyDocuments,
+    OpsDocumentList,
+    OpsDocumentView,
     ReviewBody,
     UploadedDocument,
     UploadForm,
@@ -91,10 +92,11 @@ async def my_documents(member_id: CurrentMemberId, uow: UowDep) -> MyDocuments:
 @ops_router.get("")
 async def list_documents(
     ops: OpsOnly, uow: UowDep, status: Literal["pending", "approved", "rejected"] = "pending"
-) -> DocumentList:
-    """Documents in a review state (pending by default), oldest first."""
+) -> OpsDocumentList:
+    """Documents in a review state (pending by default), oldest first, each naming its
+    member's organization and person (R30)."""
     items = await documents.list_by_status(uow=uow, status=status)
-    return DocumentList(items=[DocumentView.of(d) for d in items])
+    return OpsDocumentList(items=[OpsDocumentView.of_item(i) for i in items])
 
 
 @ops_router.get(

@@ -11,7 +11,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from identity.domain.errors import LinkTokenRefused, LoginLocked, WrongCurrentPassword
+from identity.domain.errors import (
+    LinkTokenRefused,
+    LoginLocked,
+    ResendTooSoon,
+    WrongCurrentPassword,
+)
 from servicekit.errors import DomainError
 from servicekit.problems import Problem, problem_of_domain_error, problem_response
 
@@ -23,7 +28,7 @@ def problem_of(exc: DomainError) -> Problem:
     problem = problem_of_domain_error(exc)
     if isinstance(exc, _BAD_REQUEST):
         problem.status = 400
-    if isinstance(exc, LoginLocked):
+    if isinstance(exc, LoginLocked | ResendTooSoon):
         problem.extra = {**problem.extra, "retry_after": exc.retry_after}
     return problem
 
@@ -35,7 +40,7 @@ async def _on_identity_error(request: Request, exc: Exception) -> Response:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Answer the errors above with their own problems (more specific handlers win)."""
-    for error in (*_BAD_REQUEST, LoginLocked):
+    for error in (*_BAD_REQUEST, LoginLocked, ResendTooSoon):
         app.add_exception_handler(error, _on_identity_error)
 
 

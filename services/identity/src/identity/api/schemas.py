@@ -14,12 +14,14 @@ from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from bizmall_events.identity import BlockingItem, DocumentType
+from identity.adapters import qr_codes
 from identity.domain import rules
 from identity.domain.directory import DirectoryEntry
 from identity.domain.documents import MY_NUMBER_WARNING, IdentityDocument
-from identity.domain.member import Member, Registration
+from identity.domain.member import Member, Registration, TotpEnrollment
 from identity.domain.withdrawal import WithdrawalRequest
 from identity.service_layer.directory import MemberRecord
+from identity.service_layer.documents import ReviewItem
 from identity.service_layer.sessions import OpsChallenge, Session
 from identity.service_layer.withdrawal_desk import DeskItem
 
@@ -136,6 +138,9 @@ class ProfilePatch(_Body):
     """PATCH /me (R9): only the fields given change; the login ID is not among them (R8)."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    name_kana: str | None = Field(
+        default=None, max_length=200, description="Katakana reading; null clears it (R5)."
+    )
     organization_name: str | None = Field(default=None, min_length=1, max_length=200)
     department: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=16)
@@ -153,6 +158,11 @@ class ProfilePatch(_Body):
     @classmethod
     def _postal(cls, value: str | None) -> str | None:
         return rules.check_postal_code(value) if value is not None else None
+
+    @field_validator("name_kana")
+    @classmethod
+    def _kana(cls, value: str | None) -> str | None:
+        return rules.check_name_kana(value) if value else None
 
     @field_validator("phone")
     @classmethod
@@ -213,8 +223,22 @@ class TokenAnswer(BaseModel):
 
 
 class TotpEnrollmentAnswer(BaseModel):
-    secret: str
-    provisioning_uri: str
+    """An operator's first login (or the first after a reset): the secret to enrol,
+    its ``otpauth://`` URI and that URI as a QR code made locally (R29)."""
+
+    secret: str = Field(description="The base32 TOTP secret, for typing in by hand.")
+    provisioning_uri: str = Field(description="The `otpauth://totp/...` URI.")
+    qr_code: str = Field(
+        description="`provisioning_uri` as a QR code: a `data:image/png;base64,...` URI."
+    )
+
+    @classmethod
+    def of(cls, enrollment: TotpEnrollment) -> TotpEnrollmentAnswer:
+        return cls(
+            secret=enrollment.secret,
+            provisioning_uri=enrollment.provisioning_uri,
+            qr_code=qr_codes.png_data_uri(enrollment.provisioning_uri),
+        )
 
 
 class OpsChallengeAnswer(BaseModel):
@@ -233,11 +257,7 @@ class OpsChallengeAnswer(BaseModel):
             challenge_token=challenge.challenge_token,
             expires_in=challenge.expires_in,
             totp_enrollment=(
-                TotpEnrollmentAnswer(
-                    secret=enrollment.secret, provisioning_uri=enrollment.provisioning_uri
-                )
-                if enrollment is not None
-                else None
+                TotpEnrollmentAnswer.of(enrollment) if enrollment is not None else None
             ),
         )
 
@@ -422,6 +442,46 @@ class DeskWithdrawalView(WithdrawalView):
 class WithdrawalList(BaseModel):
     items: list[DeskWithdrawalView]
     next_cursor: str | None
+
+
+class OpsDocumentView(DocumentView):
+    """A document in the ops review list with who sent it (R30: the organization and
+    the person; null only for a member record that is gone)."""
+
+    member: MemberEntryView | None
+
+    @classmethod
+    def of_item(cls, item: ReviewItem) -> OpsDocumentView:
+        return cls.model_validate(
+            {
+                **DocumentView.of(item.document).model_dump(),
+                "member": MemberEntryView.of(item.member) if item.member else None,
+            }
+        )
+
+
+class OpsDocumentList(BaseModel):
+    items: list[OpsDocumentView]
+    next_cursor: str | None = None
+
+
+class OperatorView(BaseModel):
+    """An operator as the ops console lists them (R29): never the secret."""
+
+    id: uuid.UUID
+    login_id: str
+    totp_enrolled: bool = Field(
+        description="False until the operator completes a login with a code (again after a reset)."
+    )
+    created_at: datetime | None
+
+    @classmethod
+    def of(cls, operator: Member) -> OperatorView:
+        return cls.model_validate(operator, from_attributes=True)
+
+
+class OperatorList(BaseModel):
+    items: list[OperatorView]
 
 
 class Jwk(BaseModel):

@@ -80,6 +80,20 @@ class LoginLocked(TooManyAttempts):
         )
 
 
+class ResendTooSoon(TooManyAttempts):
+    """A verification link went to this address a moment ago (or too many today). The
+    count is kept per address whether or not it is a member's, so this answer tells
+    nothing about the address (R10); the body names ``retry_after``."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "auth.resend_too_soon",
+            ja="確認メールは送信済みです。しばらくしてから再送してください。",
+            en="A verification email was sent recently. Please wait before asking again.",
+            retry_after=retry_after,
+        )
+
+
 class EmailUnverified(Forbidden):
     def __init__(self) -> None:
         super().__init__(
@@ -137,6 +151,24 @@ class WrongCurrentPassword(Invalid):
 class MemberNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("member.not_found", ja="会員が見つかりません。", en="Member not found.")
+
+
+class OperatorNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "ops.operator_not_found", ja="運営担当者が見つかりません。", en="No such operator."
+        )
+
+
+class OwnSecondFactor(Forbidden):
+    """An operator resets their own second factor through the ops route (R29)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "ops.own_second_factor",
+            ja="自分の二要素認証はリセットできません。他の運営担当者に依頼してください。",
+            en="You cannot reset your own second factor; ask another operator.",
+        )
 
 
 class DocumentNotFound(NotFound):

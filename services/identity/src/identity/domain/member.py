@@ -28,6 +28,8 @@ from identity.domain.errors import (
     EmailUnverified,
     FieldsInvalid,
     LinkTokenRefused,
+    OperatorNotFound,
+    OwnSecondFactor,
     SessionInvalid,
     TotpInvalid,
 )
@@ -40,6 +42,7 @@ MEMBER, OPS = "member", "ops"
 #: Profile fields a member may change in My Page (R9); never the login ID (R8).
 EDITABLE_FIELDS = (
     "name",
+    "name_kana",
     "organization_name",
     "department",
     "postal_code",
@@ -150,6 +153,16 @@ class Member(Aggregate):
             created_at=now,
         )
 
+    # --- the login ID (R8) ------------------------------------------------------------
+
+    @property
+    def holds_login_id(self) -> bool:
+        """Whether this account keeps its login ID from others: every account but a
+        withdrawn one. Withdrawal releases it for a new registration (R8: a new login ID
+        is had by withdrawing and registering again, and so is the same one); the
+        withdrawn account keeps its id, its records and its login ID as history."""
+        return self.status != WITHDRAWN
+
     # --- registration (R6) ----------------------------------------------------------
 
     @property
@@ -235,6 +248,28 @@ class Member(Aggregate):
     def complete_totp_login(self) -> None:
         """A correct code was given: the secret is enrolled for good."""
         self.totp_enrolled = True
+
+    def enrol_totp_out_of_band(self, *, issuer: str) -> TotpEnrollment:
+        """Enrol a new operator's second factor where only the operator sees it (the
+        terminal of ``python -m identity create-operator``): the first login then asks
+        for a code at once and never shows the secret on the web. The caller seals the
+        secret with :meth:`keep_totp_secret`."""
+        enrollment = self.start_totp_enrollment(issuer=issuer)
+        if enrollment is None:
+            raise ValueError("only an operator without a second factor enrols one")
+        self.totp_enrolled = True
+        return enrollment
+
+    def reset_second_factor(self, *, by: uuid.UUID) -> None:
+        """Another operator resets this operator's lost second factor: the secret is
+        forgotten and the next login enrols a new one (R29). Nobody resets their own
+        this way (an attacker holding one password must not swap the second factor)."""
+        if not self.is_operator:
+            raise OperatorNotFound()
+        if by == self.id:
+            raise OwnSecondFactor()
+        self.totp_secret = None
+        self.totp_enrolled = False
 
     # --- passwords (R5, R9, R10) ------------------------------------------------------
 
@@ -329,6 +364,7 @@ class Member(Aggregate):
                 "address": self.address,
                 "contact_email": self.contact_email,
                 "language": self.language,
+                "name_kana": self.name_kana,
             }
         )
 

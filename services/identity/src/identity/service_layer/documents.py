@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import BinaryIO
 
 from identity.adapters.document_store import DocumentStore
+from identity.domain.directory import DirectoryEntry
 from identity.domain.documents import (
     Decision,
     IdentityDocument,
@@ -84,10 +85,21 @@ async def list_own(*, uow: IdentityUnitOfWork, member_id: uuid.UUID) -> list[Ide
         return await uow.documents.of_member(member_id)
 
 
-async def list_by_status(*, uow: IdentityUnitOfWork, status: str) -> list[IdentityDocument]:
-    """Documents in ``status`` for ops, oldest first."""
+@dataclass(frozen=True)
+class ReviewItem:
+    """A document in the ops review list with who sent it (R30: organization and person);
+    ``member`` is None only for a member record that is gone."""
+
+    document: IdentityDocument
+    member: DirectoryEntry | None
+
+
+async def list_by_status(*, uow: IdentityUnitOfWork, status: str) -> list[ReviewItem]:
+    """Documents in ``status`` for ops, oldest first, each with its member's names."""
     async with uow:
-        return await uow.documents.in_status(status)
+        found = await uow.documents.in_status(status)
+        members = await uow.directory.entries({d.member_id for d in found})
+    return [ReviewItem(document=d, member=members.get(d.member_id)) for d in found]
 
 
 async def file_for_ops(

@@ -7,7 +7,7 @@ from identity.adapters.answer_floor import AnswerFloor
 from identity.adapters.passwords import Passwords
 from identity.adapters.throttle import MailCooldown
 from identity.config import Settings
-from identity.domain.errors import RESEND_PATH
+from identity.domain.errors import RESEND_PATH, ResendTooSoon
 from identity.domain.member import Member, Registration
 from identity.domain.tokens import VERIFY
 from identity.service_layer.members import consume_link, issue_sealed_link, member_by_id
@@ -33,7 +33,9 @@ async def register(
     password_hash = await passwords.hash(password)
     async with uow:
         existing = await uow.members.by_login_id(registration.email)
-        if existing is not None:
+        # A withdrawn account released its login ID: the address registers anew, under
+        # a new member id; the old account and its records stay as they were (R8).
+        if existing is not None and existing.holds_login_id:
             uow.publish(
                 RegistrationAttemptedExisting(member_id=existing.id, attempted_at=uow.now())
             )
@@ -73,15 +75,19 @@ async def resend_verification(
     cooldown: MailCooldown,
     email: str,
 ) -> None:
-    """A fresh verification link for an unverified member; silently nothing otherwise.
+    """A fresh verification link for an unverified member (earlier links of the member
+    stop working); silently nothing for any other address (R6, R10).
 
     One address gets at most one link per cooldown and a few a day, counted whether
-    or not it is a member's; both paths run one transaction and end no sooner than
-    the answer floor, so neither the answer nor its time tells which (issue 19 item 3).
+    or not it is a member's: a request beyond that is refused (``ResendTooSoon``, 429)
+    for a member's address and a stranger's alike. Both paths run one transaction and
+    end no sooner than the answer floor, so neither the answer nor its time tells
+    which (issue 19 item 3).
     """
     async with floor.held():
-        if not await cooldown.allows(VERIFY, email):
-            return
+        wait = await cooldown.reserve(VERIFY, email)
+        if wait:
+            raise ResendTooSoon(wait)
         async with uow:
             member = await uow.members.by_login_id(email, lock=True)
             if member is not None and member.awaiting_verification:
