@@ -3,6 +3,7 @@
 from notification.config import Settings
 from notification.entrypoints.jobs import jobs
 from notification.entrypoints.subscriptions import subscriptions
+from notification.service_layer.demo_inquiry import seed
 from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from servicekit.cli import ServiceDefinition
 
@@ -13,4 +14,5 @@ SERVICE = ServiceDefinition(
     uow_class=NotificationUnitOfWork,
     subscriptions=subscriptions,
     jobs=jobs,
+    seed=seed,
 )

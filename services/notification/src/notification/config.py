@@ -7,13 +7,24 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import ServiceSettings
+from servicekit.contact_center import (
+    CONTACT_CENTER_HOURS_EN,
+    CONTACT_CENTER_HOURS_JA,
+    CONTACT_CENTER_PHONE,
+)
+from servicekit.settings import DEV_INTERNAL_TOKEN, ServiceSettings
 
 
 class Settings(ServiceSettings):
     """Every setting of the notification service; each has a local-mode default."""
 
     service_name: ClassVar[str] = "notification"
+    #: Built-in local-mode secrets: set outside local mode or no start (R40).
+    required_outside_local_mode: ClassVar[tuple[str, ...]] = (
+        *ServiceSettings.required_outside_local_mode,
+        "billing_internal_token",
+    )
+    built_in_refused: ClassVar[tuple[str, ...]] = required_outside_local_mode
     model_config = SettingsConfigDict(env_prefix="NOTIFICATION_", extra="ignore")
 
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server emails are sent to.")
@@ -30,9 +41,26 @@ class Settings(ServiceSettings):
         default="http://localhost:8000",
         description="Public address of the web client; every link in an email starts with it.",
     )
-    contact_center_phone: str = Field(default="0120-003300", description="Contact center (R14).")
-    contact_center_hours_ja: str = Field(default="平日 9:00〜17:00")
-    contact_center_hours_en: str = Field(default="9:00-17:00 on business days (JST)")
+    billing_url: str = Field(
+        default="http://127.0.0.1:8004",
+        description="Base URL of billing's /internal API (the invoice PDF mailed to a "
+        "withdrawn member, R41).",
+    )
+    billing_internal_token: SecretStr = Field(
+        default=SecretStr(DEV_INTERNAL_TOKEN),
+        description="Token shown to billing's /internal API (billing's BILLING_INTERNAL_TOKEN).",
+    )
+    contact_center_phone: str = Field(
+        default=CONTACT_CENTER_PHONE, description="The contact center's phone (R14), in emails."
+    )
+    contact_center_hours_ja: str = Field(
+        default=CONTACT_CENTER_HOURS_JA,
+        description="The contact center's hours with the days it is closed, in Japanese (R14).",
+    )
+    contact_center_hours_en: str = Field(
+        default=CONTACT_CENTER_HOURS_EN,
+        description="The contact center's hours with the days it is closed, in English (R14).",
+    )
     delivery_retry_seconds: list[float] = Field(
         default=[30, 120, 600, 1800, 7200],
         description="Growing delays between SMTP attempts of one email; one more attempt "

@@ -8,15 +8,22 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest_asyncio
 from sqlalchemy import select
 
-from bizmall_events import Envelope, IntegrationEvent, MemberProfile, MemberVerified
-from notification.adapters.tables import DeliveryRow, MemberContactRow
+from bizmall_events import (
+    Envelope,
+    IntegrationEvent,
+    LocalizedText,
+    MemberProfile,
+    MemberVerified,
+    OrderPlaced,
+)
+from notification.adapters.tables import DeliveryRow, MemberContactRow, MemberOrderRow
 from notification.bootstrap import SERVICE
 from notification.config import Settings
 from notification.entrypoints.app import create_app
@@ -87,6 +94,37 @@ class Notification:
         )
         await eventually(lambda: self.contact(member_id))
         return member_id
+
+    async def order(self, member_id: uuid.UUID) -> uuid.UUID:
+        """An order the member placed, once ordering's event has reached notification."""
+        order_id = uuid.uuid4()
+        name = LocalizedText(ja="クラウドPBX", en="Cloud PBX")
+        await self.publish(
+            OrderPlaced(
+                order_id=order_id,
+                member_id=member_id,
+                service_id=uuid.uuid4(),
+                service_name=name,
+                plan_id=uuid.uuid4(),
+                plan_version_id=uuid.uuid4(),
+                plan_name=name,
+                quantity=1,
+                planned_start_date=date(2025, 4, 1),
+                aggregate_version=1,
+                status="received",
+                monthly_fee=1000,
+                initial_fee=0,
+                inquiry_reference="Q-1",
+                placed_at=datetime.now(UTC),
+            )
+        )
+
+        async def kept() -> MemberOrderRow | None:
+            async with self.runtime.sessions() as session:
+                return await session.get(MemberOrderRow, order_id)
+
+        await eventually(kept)
+        return order_id
 
 
 def member_verified(

@@ -32,6 +32,7 @@ from bizmall_events import (
     RegistrationAttemptedExisting,
     WithdrawalDecided,
 )
+from bizmall_testkit.mail import body_of
 from servicekit.metrics import REGISTRY
 from servicekit.testing.helpers import eventually
 from servicekit.testing.smtp import SmtpSink, free_port
@@ -193,7 +194,7 @@ async def test_r27_each_event_sends_its_template_to_the_member_once_even_when_de
         mail = await smtp_sink.wait_for(of_event(envelope.id))
         assert mail["X-Bizmall-Template"] == template
         assert mail["To"] == "taro@example.jp"
-        assert "Dear Taro" in mail.get_content()  # the member's language (en)
+        assert "Dear Taro" in body_of(mail)  # the member's language (en)
     # A later event's mail arriving means the earlier duplicates were consumed already.
     sentinel = await notification.publish(placed(member_id))
     await smtp_sink.wait_for(of_event(sentinel.id))
@@ -211,7 +212,7 @@ async def test_r19_order_confirmation_links_the_order_bound_inquiry_form(
     order_id = uuid.uuid4()
     envelope = await notification.publish(placed(member_id, order_id))
     mail = await smtp_sink.wait_for(of_event(envelope.id))
-    body = mail.get_content()
+    body = body_of(mail)
     assert "クラウドPBX" in mail["Subject"]
     assert f"http://localhost:8000/inquiries/new?order_id={order_id}" in body
     assert "12,000円" in body
@@ -225,7 +226,7 @@ async def test_r32_a_contract_ended_by_ops_emails_the_member_end_date_and_fee_on
     envelope = await notification.publish(event)
     await notification.runtime.bus.publish(envelope)  # the broker redelivers it
     mail = await smtp_sink.wait_for(of_event(envelope.id))
-    body = mail.get_content()
+    body = body_of(mail)
     assert (mail["To"], mail["X-Bizmall-Template"]) == ("iot@example.jp", "contract_cancelled")
     assert "ご解約の受付（IoT SIM）" in mail["Subject"]
     assert "解約日（ご利用最終日）：2025年9月30日" in body
@@ -237,8 +238,8 @@ async def test_r32_a_contract_ended_by_ops_emails_the_member_end_date_and_fee_on
         cancelled(member_id, cancelled_by="member", reason=None, early_termination_fee=0)
     )
     own_mail = await smtp_sink.wait_for(of_event(own.id))
-    assert "解約金：なし" in own_mail.get_content()
-    assert "コンタクトセンターへのお申し出" not in own_mail.get_content()
+    assert "解約金：なし" in body_of(own_mail)
+    assert "コンタクトセンターへのお申し出" not in body_of(own_mail)
     assert len(mails_of(smtp_sink, envelope.id)) == 1
     await eventually(lambda: _state_is(notification, envelope.id, "sent"))
     assert len(await notification.deliveries(event_id=envelope.id)) == 1
@@ -262,7 +263,7 @@ async def test_r6_verification_link_holds_the_token_which_never_reaches_the_data
     )
     mail = await smtp_sink.wait_for(of_event(envelope.id))
     assert mail["To"] == "new@example.jp"
-    assert f"http://localhost:8000/verify-email?token={token}" in mail.get_content()
+    assert f"http://localhost:8000/verify-email?token={token}" in body_of(mail)
     [row] = await notification.deliveries(event_id=envelope.id)
     assert token not in str(row.payload) and token not in str(row.last_error)
     assert (await notification.contact(member_id)).status == "pending_verification"  # type: ignore[union-attr]
@@ -315,7 +316,7 @@ async def test_r9_contact_changes_follow_the_newest_version_and_confirmation_goe
     )
     mail = await smtp_sink.wait_for(of_event(change.id))
     assert mail["To"] == "new@example.jp"
-    assert "/me/email/confirm?token=confirm-1" in mail.get_content()
+    assert "/me/email/confirm?token=confirm-1" in body_of(mail)
 
     profile = notification.member_verified(member_id, "new@example.jp", version=3).profile
     await notification.publish(

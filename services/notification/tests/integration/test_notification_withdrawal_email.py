@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bizmall_events import WithdrawalDecided
+from bizmall_testkit.mail import body_of
 from servicekit.testing.smtp import SmtpSink
 
 #: The running service (the ``notification`` fixture of conftest.py).
@@ -41,7 +42,7 @@ async def test_r33_a_refused_withdrawal_emails_its_reason(
         )
     )
     mail = await smtp_sink.wait_for(_of(envelope))
-    body = mail.get_content()
+    body = body_of(mail)
     assert mail["To"] == email and mail["X-Bizmall-Template"] == "withdrawal_decided"
     assert said in body
 
@@ -59,5 +60,5 @@ async def test_r33_a_confirmed_withdrawal_emails_the_end_of_membership(
         )
     )
     mail = await smtp_sink.wait_for(_of(envelope))
-    assert "退会の手続きが完了しました" in mail.get_content()
-    assert "理由" not in mail.get_content()
+    assert "退会の手続きが完了しました" in body_of(mail)
+    assert "理由" not in body_of(mail)

@@ -3,6 +3,7 @@ method names and signatures as ``adapters/repository.py``), an SMTP mailer and R
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -36,10 +37,49 @@ class InMemoryContacts(InMemoryRepository[uuid.UUID, MemberContact]):
         return self.find(member_id)
 
     async def save_if_newer(self, contact: MemberContact) -> bool:
-        if not contact.supersedes(self.items.get(contact.member_id)):
+        stored = self.items.get(contact.member_id)
+        if not contact.supersedes(stored):
             return False
+        if contact.organization_name is None and stored is not None:
+            # As the SQL copy: an event without the organization never erases it.
+            contact = dataclasses.replace(contact, organization_name=stored.organization_name)
         self.put(contact)
         return True
+
+    async def of_members(self, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, MemberContact]:
+        return {i: self.items[i] for i in member_ids if i in self.items}
+
+    async def mark_withdrawn(self, member_id: uuid.UUID) -> None:
+        stored = self.items.get(member_id)
+        if stored is not None:
+            self.put(dataclasses.replace(stored, status="withdrawn"))
+
+
+class InMemoryOrders:
+    """Who placed each order (``OrderCopyRepository``)."""
+
+    def __init__(self) -> None:
+        self.owners: dict[uuid.UUID, uuid.UUID] = {}
+
+    async def remember(self, *, order_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> None:
+        self.owners.setdefault(order_id, member_id)
+
+    async def owner_of(self, order_id: uuid.UUID) -> uuid.UUID | None:
+        return self.owners.get(order_id)
+
+
+class FakeBilling:
+    """Billing's invoice PDFs (``BillingClient``); raises ``failure`` while it is set."""
+
+    def __init__(self) -> None:
+        self.failure: Exception | None = None
+        self.asked: list[uuid.UUID] = []
+
+    async def invoice_pdf(self, invoice_id: uuid.UUID) -> bytes:
+        self.asked.append(invoice_id)
+        if self.failure is not None:
+            raise self.failure
+        return b"%PDF-1.4 invoice " + str(invoice_id).encode()
 
 
 class InMemoryDeliveries(InMemoryRepository[uuid.UUID, Delivery]):
@@ -140,6 +180,7 @@ class FakeNotificationUnitOfWork(FakeUnitOfWork):
     def __init__(self, *, now: datetime | None = None) -> None:
         super().__init__(producer="notification", now=now)
         self.contacts = InMemoryContacts(self)
+        self.orders = InMemoryOrders()
         self.deliveries = InMemoryDeliveries(self)
         self.inquiries = InMemoryInquiries(self)
         self.notices = InMemoryNotices(self)

@@ -17,6 +17,7 @@ from bizmall_events import (
     DocumentReviewed,
     Envelope,
     IntegrationEvent,
+    InvoiceDebitFailed,
     InvoiceIssued,
     InvoiceOverdue,
     LocalizedText,
@@ -183,6 +184,14 @@ def _event(template: str) -> IntegrationEvent:
             **_invoice_fields(), issue_date=date(2025, 4, 15), corrects_invoice_id=None
         ),
         "invoice_overdue": lambda: InvoiceOverdue(**_invoice_fields(), amount_due=36300),
+        "invoice_debit_failed": lambda: InvoiceDebitFailed(
+            **_invoice_fields(),
+            result_code="1",
+            reason=LocalizedText(ja="資金不足", en="insufficient funds"),
+            collection_date=date(2025, 4, 28),
+            amount_due=36300,
+            payee_bank_account="みずほ銀行 丸の内支店 普通預金 1234567",
+        ),
         "account_transfer_decided": lambda: AccountTransferDecided(
             billing_account_id=uuid.uuid4(),
             member_id=MEMBER,
@@ -207,6 +216,7 @@ MEMBER_EMAILS = [
     "contract_cancelled",
     "invoice_issued",
     "invoice_overdue",
+    "invoice_debit_failed",
     "account_transfer_decided",
 ]
 

@@ -8,13 +8,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bizmall_events import InquiryAnswered
+from bizmall_events import (
+    Envelope,
+    InquiryAnswered,
+    MemberProfile,
+    MemberRegistered,
+    MemberVerified,
+)
 from notification.domain.contacts import MemberContact
 from notification.domain.inquiries import Inquiry, InquiryClosed, InquiryNotFound
-from notification.service_layer import inquiries
+from notification.domain.orders import InquiryOrderNotFound
+from notification.service_layer import event_handlers, inquiries
 from servicekit.pagination import InvalidCursor
 
 from .fakes import FakeNotificationUnitOfWork
+from .test_notification_event_emails import SEALED
 
 NOW = datetime(2025, 4, 1, 3, 0, tzinfo=UTC)
 MEMBER = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
@@ -62,6 +70,7 @@ async def _answer(uow: FakeNotificationUnitOfWork, inquiry: Inquiry, body: str) 
 
 async def test_r26_a_member_asks_and_the_inquiry_is_open_and_bound_to_the_order() -> None:
     uow, order_id = _uow(), uuid.uuid4()
+    uow.orders.owners[order_id] = MEMBER  # ordering's order event came (R19)
     inquiry = await _ask(uow, order_id=order_id)
     stored = uow.inquiries.items[inquiry.id]
     assert (stored.status, stored.order_id, stored.member_id) == ("open", order_id, MEMBER)
@@ -79,6 +88,7 @@ async def test_r26_an_ops_answer_is_kept_and_the_inquiry_is_answered() -> None:
 
 async def test_r26_an_answer_publishes_inquiry_answered_with_the_inquiry() -> None:
     uow, order_id = _uow(), uuid.uuid4()
+    uow.orders.owners[order_id] = MEMBER
     inquiry = await _ask(uow, order_id=order_id)
     await _answer(uow, inquiry, "回答")
     [event] = uow.events_of(InquiryAnswered)
@@ -217,3 +227,110 @@ async def test_r26_ops_list_answered_inquiries_and_a_forged_cursor_is_refused() 
         await inquiries.list_inquiries(
             uow=uow, member_id=None, status=None, limit=10, cursor="2025-04-01|x"
         )
+
+
+async def _reply(
+    uow: FakeNotificationUnitOfWork, inquiry: Inquiry, body: str, member_id: uuid.UUID = MEMBER
+) -> Inquiry:
+    async with uow:
+        return await inquiries.reply_to_inquiry(
+            uow=uow, inquiry_id=inquiry.id, member_id=member_id, body=body
+        )
+
+
+@pytest.mark.parametrize(
+    "owner", [None, OTHER], ids=["an order never heard of", "another member's order"]
+)
+async def test_r19_an_inquiry_about_an_order_not_the_members_is_not_found(
+    owner: uuid.UUID | None,
+) -> None:
+    uow, order_id = _uow(), uuid.uuid4()
+    if owner is not None:
+        uow.orders.owners[order_id] = owner
+    with pytest.raises(InquiryOrderNotFound) as refused:
+        await _ask(uow, order_id=order_id)
+    assert refused.value.code == "inquiry.order_not_found"
+    assert uow.inquiries.items == {} and uow.committed == 0
+
+
+async def test_r26_the_member_replies_to_the_answer_and_ops_answer_again_in_one_thread() -> None:
+    uow = _uow()
+    uow.contacts.put(_contact())
+    inquiry = await _ask(uow)
+    await _answer(uow, inquiry, "4月1日です。")
+    uow.clock.pin(NOW + timedelta(hours=1))
+    replied = await _reply(uow, inquiry, "午前中ですか？")
+    assert replied.status == "open" and replied.version == 3  # awaiting ops again
+    uow.clock.pin(NOW + timedelta(hours=2))
+    again = await _answer(uow, inquiry, "午前10時です。")
+    assert again.status == "answered"
+    assert [(m.author, m.body) for m in again.answers] == [
+        ("ops", "4月1日です。"),
+        ("member", "午前中ですか？"),
+        ("ops", "午前10時です。"),
+    ]
+    assert [m.body for m in again.ops_answers] == ["4月1日です。", "午前10時です。"]
+    reply = again.answers[1]
+    assert (reply.answered_by, reply.answered_at) == (str(MEMBER), NOW + timedelta(hours=1))
+    # Only ops's answers are emailed to the member; the reply sends nothing and publishes
+    # nothing (ops read it in the console).
+    assert sorted(d.payload["answer"] for d in uow.deliveries) == ["4月1日です。", "午前10時です。"]
+    assert len(uow.events_of(InquiryAnswered)) == 2
+
+
+async def test_r26_a_member_cannot_reply_to_another_members_inquiry_nor_a_closed_one() -> None:
+    uow = _uow()
+    inquiry = await _ask(uow)
+    await _answer(uow, inquiry, "回答")
+    with pytest.raises(InquiryNotFound):
+        await _reply(uow, inquiry, "横から", member_id=OTHER)
+    async with uow:
+        await inquiries.close_inquiry(uow=uow, inquiry_id=inquiry.id, actor="ops-1")
+    with pytest.raises(InquiryClosed):
+        await _reply(uow, inquiry, "まだ質問が")
+    stored = uow.inquiries.items[inquiry.id]
+    assert [m.author for m in stored.answers] == ["ops"] and stored.status == "closed"
+    with pytest.raises(InquiryNotFound):
+        async with uow:
+            await inquiries.reply_to_inquiry(
+                uow=uow, inquiry_id=uuid.uuid4(), member_id=MEMBER, body="x"
+            )
+
+
+async def test_r30_ops_name_each_asker_by_organization_and_person_from_the_member_copy() -> None:
+    uow = _uow()
+    profile = MemberProfile(
+        status="active",
+        entity_type="corporation",
+        name="問合 花子",
+        organization_name="株式会社問合",
+        postal_code="1000001",
+        address="東京都千代田区千代田1-1",
+        contact_email="asker@example.jp",
+        language="ja",
+    )
+    verified = MemberVerified(member_id=MEMBER, aggregate_version=2, profile=profile)
+    # A later event without the organization (a re-sent verification link) keeps it.
+    resent = MemberRegistered(
+        member_id=MEMBER,
+        aggregate_version=3,
+        contact_email="asker@example.jp",
+        language="ja",
+        name="問合 花子",
+        sealed_verification_token=SEALED,
+        token_expires_at=NOW + timedelta(hours=24),
+    )
+    async with uow:
+        await event_handlers.on_member_changed(
+            verified, uow=uow, envelope=Envelope.wrap(verified, producer="t", correlation_id="c")
+        )
+        await event_handlers.on_member_registered(
+            resent, uow=uow, envelope=Envelope.wrap(resent, producer="t", correlation_id="c")
+        )
+        await uow.commit()
+    mine = await _ask(uow)
+    theirs = await _ask(uow, member_id=OTHER)
+    async with uow:
+        named = await inquiries.members_of(uow=uow, inquiries=[mine, theirs])
+    assert (named[MEMBER].organization_name, named[MEMBER].name) == ("株式会社問合", "問合 花子")
+    assert OTHER not in named  # no copy yet: the console shows the id until it arrives

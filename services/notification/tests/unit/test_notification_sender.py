@@ -11,6 +11,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 
+from bizmall_testkit.mail import body_of
 from notification.adapters.rendering import MessageComposer
 from notification.config import Settings
 from notification.domain.contacts import MemberContact
@@ -192,7 +193,7 @@ async def test_r10_the_one_time_token_is_opened_only_into_the_emails_link() -> N
     await h.send_due()
     [message] = h.sent
     link = "https://mall.example/password-reset/confirm?token=reset%20token%2F1"
-    assert link in message.get_content()
+    assert link in body_of(message)
     assert delivery.payload[SEALED_TOKEN_KEY] == sealed  # the stored copy stays sealed
 
 
@@ -237,7 +238,7 @@ async def test_r26_an_answer_email_is_addressed_once_the_members_copy_arrives() 
         "en",
     )
     [message] = h.sent
-    assert message["To"] == "asker@example.jp" and "Hanako" in message.get_content()
+    assert message["To"] == "asker@example.jp" and "Hanako" in body_of(message)
 
 
 async def test_r27_ops_send_a_failed_email_again_with_fresh_attempts_audited() -> None:

@@ -9,6 +9,7 @@ from jinja2 import UndefinedError
 
 from notification.adapters.rendering import EmailRenderer
 from notification.domain.emails import TEMPLATES, inquiry_form_path
+from servicekit.contact_center import CONTACT_CENTER_HOURS_EN, CONTACT_CENTER_HOURS_JA
 
 ORDER_ID = "0b6f5c1e-8a51-4c0e-9d7c-2f1f3a9b7c11"
 SERVICE = {"ja": "クラウドPBX", "en": "Cloud PBX"}
@@ -104,6 +105,18 @@ SAMPLES: dict[str, tuple[dict[str, Any], list[str]]] = {
         {**INVOICE, "amount_due": 10000},
         ["INV-2025-000123", "10,000"],
     ),
+    "invoice_debit_failed": (
+        {
+            **INVOICE,
+            "due_date": "2025-05-14",
+            "amount_due": 36300,
+            "result_code": "1",
+            "reason": {"ja": "資金不足", "en": "insufficient funds"},
+            "collection_date": "2025-04-28",
+            "payee_bank_account": "みずほ銀行 丸の内支店 普通預金 1234567",
+        },
+        ["INV-2025-000123", "36,300", "みずほ銀行 丸の内支店 普通預金 1234567"],
+    ),
     "account_transfer_decided": (
         {"decision": "rejected", "reason": "口座名義の不一致"},
         ["口座名義の不一致"],
@@ -137,7 +150,7 @@ def renderer() -> EmailRenderer:
         common={
             "base_url": BASE,
             "contact_center_phone": "0120-003300",
-            "contact_center_hours": {"ja": "平日 9:00〜17:00", "en": "weekdays 9-17"},
+            "contact_center_hours": {"ja": CONTACT_CENTER_HOURS_JA, "en": CONTACT_CENTER_HOURS_EN},
         }
     )
 
@@ -156,6 +169,8 @@ def test_r27_template_renders_with_its_data(
     assert email.subject and "\n" not in email.subject
     assert "山田 太郎" in email.body
     assert "0120-003300" in email.body  # the contact center in every footer
+    # R14: its hours say the days it is closed, in the email's language.
+    assert ("年末年始" if language == "ja" else "year-end break") in email.body
     for text in expected:
         assert text in email.body, f"{template}/{language} lacks {text!r}"
     assert "{{" not in email.body and "{%" not in email.body

@@ -4,10 +4,16 @@ and composing the message a delivery stands for.
 Each template file defines a ``subject`` block and a ``body`` block (plain text).
 ``StrictUndefined`` turns a variable the data does not provide into an error
 instead of a blank in a customer's email.
+
+Every email is multipart (text and HTML, issue 18): the HTML part is the same rendered
+text, escaped, wrapped in one layout (``templates/_layout.html``): paragraphs kept,
+links to the configured public address (``web_base_url``) made clickable, the footer
+set apart. The wording exists once, in the text template.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +24,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError
+from markupsafe import Markup, escape
 
 from bizmall_events import Language
 from notification.config import Settings
@@ -30,10 +37,46 @@ JST = ZoneInfo("Asia/Tokyo")
 
 @dataclass(frozen=True)
 class RenderedEmail:
-    """A rendered email: one-line subject and plain-text body."""
+    """A rendered email: one-line subject, plain-text body and the same body as HTML."""
 
     subject: str
     body: str
+    html: str = ""
+
+
+#: A link in a rendered body; it ends at white space or at a closing bracket of Japanese text.
+_URL = re.compile(r"https?://[^\s<>\"'）」』】、。]+")
+#: The line that starts every template's footer (``_footer.txt``).
+_FOOTER_RULE = "--"
+
+
+def _linked(line: str, base_url: str) -> Markup:
+    """One line of text as HTML: escaped, with links to the site clickable (any other
+    address, e.g. in an answer of ops, stays text)."""
+    parts: list[Markup] = []
+    last = 0
+    for match in _URL.finditer(line):
+        url = match.group(0)
+        parts.append(escape(line[last : match.start()]))
+        if url == base_url or url.startswith(base_url + "/"):
+            parts.append(Markup('<a href="{0}" style="color:#1d4ed8;">{0}</a>').format(url))
+        else:
+            parts.append(escape(url))
+        last = match.end()
+    parts.append(escape(line[last:]))
+    return Markup("").join(parts)
+
+
+def html_paragraphs(body: str, base_url: str) -> tuple[list[Markup], list[Markup]]:
+    """The text ``body`` as HTML paragraphs (lines joined by ``<br>``), and the footer's
+    lines apart from them."""
+    text, rule, footer = body.strip().rpartition(f"\n{_FOOTER_RULE}\n")
+    if not rule:  # no footer
+        text, footer = footer, ""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    br = Markup("<br>\n")
+    html = [br.join(_linked(line, base_url) for line in p.split("\n")) for p in paragraphs]
+    return html, [_linked(line, base_url) for line in footer.strip().split("\n") if line]
 
 
 def _localize(value: Any, language: Language) -> Any:
@@ -71,7 +114,13 @@ class EmailRenderer:
 
     def __init__(self, *, common: Mapping[str, Any]) -> None:
         self._common = dict(common)
+        self._base_url = str(self._common.get("base_url", "")).rstrip("/")
         self._environments = {language: self._environment(language) for language in ("ja", "en")}
+        self._layout = Environment(
+            loader=PackageLoader("notification", "templates"),
+            undefined=StrictUndefined,
+            autoescape=True,
+        ).get_template("_layout.html")
 
     @staticmethod
     def _environment(language: Language) -> Environment:
@@ -94,9 +143,17 @@ class EmailRenderer:
         compiled = env.get_template(f"{template}.txt")
         values = {**_localize(self._common, language), **_localize(dict(data), language)}
         context = compiled.new_context(values)
-        subject = "".join(compiled.blocks["subject"](context)).strip()
+        subject = " ".join("".join(compiled.blocks["subject"](context)).split())
         body = "".join(compiled.blocks["body"](context)).strip() + "\n"
-        return RenderedEmail(subject=" ".join(subject.split()), body=body)
+        paragraphs, footer = html_paragraphs(body, self._base_url)
+        html = self._layout.render(
+            lang=language,
+            subject=subject,
+            base_url=self._base_url,
+            paragraphs=paragraphs,
+            footer=footer,
+        )
+        return RenderedEmail(subject=subject, body=body, html=html)
 
 
 def renderer_for(settings: Settings) -> EmailRenderer:
@@ -141,7 +198,8 @@ class MessageComposer:
             ) from None
 
     def compose(self, delivery: Delivery) -> EmailMessage:
-        """The full message of ``delivery`` (headers and plain-text body)."""
+        """The full message of ``delivery``: headers, the text and HTML parts
+        (multipart/alternative) and its attachments, if any (multipart/mixed)."""
         rendered = self.render(delivery)
         message = EmailMessage()
         message["From"] = self._mail_from
@@ -153,4 +211,13 @@ class MessageComposer:
         message["X-Bizmall-Template"] = delivery.template
         message["X-Bizmall-Event-ID"] = str(delivery.event_id)
         message.set_content(rendered.body, charset="utf-8")
+        message.add_alternative(rendered.html, subtype="html", charset="utf-8")
+        for attachment in delivery.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=attachment.filename,
+            )
         return message

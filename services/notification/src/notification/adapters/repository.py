@@ -9,23 +9,25 @@ change aggregates.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import SQLModel, col
 
 from notification.adapters.tables import (
+    DeliveryAttachmentRow,
     DeliveryRow,
     InquiryAnswerRow,
     InquiryRow,
     MemberContactRow,
+    MemberOrderRow,
     NoticeRow,
 )
 from notification.domain.contacts import MemberContact
-from notification.domain.delivery import Delivery
+from notification.domain.delivery import Attachment, Delivery
 from notification.domain.inquiries import Answer, Inquiry
 from notification.domain.notices import MAINTENANCE_CATEGORIES, Notice, NoticeDraft
 from servicekit.aggregate import Aggregate
@@ -78,6 +80,7 @@ def _contact(row: MemberContactRow) -> MemberContact:
         status=row.status,
         version=row.aggregate_version,
         updated_at=row.updated_at,
+        organization_name=row.organization_name,
     )
 
 
@@ -100,20 +103,63 @@ class ContactRepository(SqlRepository):
             "status": contact.status,
             "aggregate_version": contact.version,
             "updated_at": contact.updated_at,
+            "organization_name": contact.organization_name,
         }
         insert_row = insert(MemberContactRow).values(**values)
+        updates: dict[str, Any] = {k: insert_row.excluded[k] for k in values if k != "member_id"}
+        # A re-sent verification link carries no organization: it never erases a known one.
+        updates["organization_name"] = func.coalesce(
+            insert_row.excluded.organization_name, col(MemberContactRow.organization_name)
+        )
         statement = insert_row.on_conflict_do_update(
             index_elements=["member_id"],
-            set_={k: insert_row.excluded[k] for k in values if k != "member_id"},
+            set_=updates,
             where=col(MemberContactRow.aggregate_version) < insert_row.excluded.aggregate_version,
         ).returning(col(MemberContactRow.member_id))
         return (await self.session.execute(statement)).first() is not None
+
+    async def of_members(self, member_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, MemberContact]:
+        """The copies of ``member_ids`` that exist (ops lists name the members, R30)."""
+        if not member_ids:
+            return {}
+        rows = await self.session.execute(
+            select(MemberContactRow).where(col(MemberContactRow.member_id).in_(member_ids))
+        )
+        return {row.member_id: _contact(row) for row in rows.scalars()}
+
+    async def mark_withdrawn(self, member_id: uuid.UUID) -> None:
+        """The member withdrew (identity's withdrawal decision): from now on their emails
+        carry what a link behind the login would show (R41)."""
+        row = await self.session.get(MemberContactRow, member_id, with_for_update=True)
+        if row is not None:
+            row.status = "withdrawn"
+
+
+# --- orders ---------------------------------------------------------------------------
+
+
+class OrderCopyRepository(SqlRepository):
+    """Who placed each order, as ordering's order events told (R19, R26)."""
+
+    async def remember(self, *, order_id: uuid.UUID, member_id: uuid.UUID, at: datetime) -> None:
+        """Keep ``order_id`` as ``member_id``'s (every order event carries both; the first
+        one kept stays)."""
+        await self.session.execute(
+            insert(MemberOrderRow)
+            .values(order_id=order_id, member_id=member_id, recorded_at=at)
+            .on_conflict_do_nothing(index_elements=["order_id"])
+        )
+
+    async def owner_of(self, order_id: uuid.UUID) -> uuid.UUID | None:
+        """The member who placed ``order_id``; None for an order never heard of."""
+        row = await self.session.get(MemberOrderRow, order_id)
+        return row.member_id if row is not None else None
 
 
 # --- deliveries -----------------------------------------------------------------------
 
 
-def _delivery(row: DeliveryRow) -> Delivery:
+def _delivery(row: DeliveryRow, attachments: Sequence[Attachment] = ()) -> Delivery:
     return Delivery(
         id=row.id,
         event_id=row.event_id,
@@ -129,6 +175,7 @@ def _delivery(row: DeliveryRow) -> Delivery:
         created_at=row.created_at,
         last_error=row.last_error,
         sent_at=row.sent_at,
+        attachments=tuple(attachments),
     )
 
 
@@ -152,12 +199,22 @@ class DeliveryRepository(_RowBacked[Delivery, DeliveryRow]):
                 attempts=delivery.attempts,
                 next_attempt_at=delivery.next_attempt_at,
                 created_at=delivery.created_at,
+                has_attachments=bool(delivery.attachments),
             )
             .on_conflict_do_nothing(constraint="uq_delivery_event_id")
             .returning(col(DeliveryRow.id))
         )
         created = (await self.session.execute(statement)).first() is not None
         if created:
+            for attachment in delivery.attachments:
+                self.session.add(
+                    DeliveryAttachmentRow(
+                        delivery_id=delivery.id,
+                        filename=attachment.filename,
+                        content_type=attachment.content_type,
+                        content=attachment.content,
+                    )
+                )
             self.track(delivery)
             await self.wake_sender()
         return created
@@ -185,7 +242,29 @@ class DeliveryRepository(_RowBacked[Delivery, DeliveryRow]):
                 .with_for_update(skip_locked=True)
             )
         ).scalars()
-        return [self._keep(_delivery(row), row) for row in rows]
+        claimed = list(rows)
+        files = await self._attachments_of([r.id for r in claimed if r.has_attachments])
+        return [self._keep(_delivery(row, files.get(row.id, ())), row) for row in claimed]
+
+    async def _attachments_of(
+        self, delivery_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Attachment]]:
+        # Only deliveries flagged with files cost this query (the sender's hot path skips it).
+        grouped: dict[uuid.UUID, list[Attachment]] = {}
+        if not delivery_ids:
+            return grouped
+        rows = await self.session.execute(
+            select(DeliveryAttachmentRow)
+            .where(col(DeliveryAttachmentRow.delivery_id).in_(delivery_ids))
+            .order_by(col(DeliveryAttachmentRow.filename))
+        )
+        for row in rows.scalars():
+            grouped.setdefault(row.delivery_id, []).append(
+                Attachment(
+                    filename=row.filename, content_type=row.content_type, content=row.content
+                )
+            )
+        return grouped
 
     async def page(
         self,
@@ -232,7 +311,11 @@ class DeliveryRepository(_RowBacked[Delivery, DeliveryRow]):
 
 def _answer(row: InquiryAnswerRow) -> Answer:
     return Answer(
-        id=row.id, body=row.body, answered_by=row.answered_by, answered_at=row.answered_at
+        id=row.id,
+        body=row.body,
+        answered_by=row.answered_by,
+        answered_at=row.answered_at,
+        author="member" if row.author == "member" else "ops",
     )
 
 
@@ -330,6 +413,7 @@ class InquiryRepository(_RowBacked[Inquiry, InquiryRow]):
                         body=answer.body,
                         answered_by=answer.answered_by,
                         answered_at=answer.answered_at,
+                        author=answer.author,
                     )
                 )
 

@@ -34,6 +34,9 @@ class MemberContactRow(SQLModel, table=True):
     name: str = Field(max_length=200)
     status: str = Field(max_length=30)
     aggregate_version: int
+    #: The member's organization (R30: ops lists name it); null until a member event with
+    #: the whole profile (verification, a profile change) arrived.
+    organization_name: str | None = Field(default=None, max_length=200)
     updated_at: datetime = _timestamp(default=True)
 
 
@@ -67,6 +70,33 @@ class DeliveryRow(SQLModel, table=True):
     next_attempt_at: datetime = _timestamp(default=True)
     created_at: datetime = _timestamp(default=True)
     sent_at: datetime | None = _timestamp(nullable=True)
+    #: Whether ``delivery_attachment`` holds files for it (only then are they read).
+    has_attachments: bool = Field(
+        default=False, sa_column=Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+
+
+class DeliveryAttachmentRow(SQLModel, table=True):
+    """A file mailed with a delivery (R41: the invoice PDF of a withdrawn member)."""
+
+    __tablename__ = "delivery_attachment"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    delivery_id: uuid.UUID = Field(foreign_key="delivery.id", index=True)
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    content: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
+
+
+class MemberOrderRow(SQLModel, table=True):
+    """Notification's copy of who placed each order (from ordering's order events): an
+    inquiry's ``order_id`` must be one of the asker's orders (R19, R26)."""
+
+    __tablename__ = "member_order"
+
+    order_id: uuid.UUID = Field(primary_key=True)
+    member_id: uuid.UUID = Field(index=True)
+    recorded_at: datetime = _timestamp(default=True)
 
 
 class NoticeRow(SQLModel, table=True):
@@ -117,3 +147,7 @@ class InquiryAnswerRow(SQLModel, table=True):
     body: str = Field(sa_column=Column(sa.Text, nullable=False))
     answered_by: str = Field(max_length=200)
     answered_at: datetime = _timestamp(default=True)
+    #: ``ops`` (an answer) or ``member`` (the member's reply in the thread).
+    author: str = Field(
+        default="ops", sa_column=Column(sa.String(10), nullable=False, server_default="ops")
+    )

@@ -15,6 +15,7 @@ from notification.api.schemas import (
     InquiryOut,
     OpsInquiryList,
     OpsInquiryOut,
+    ReplyCreate,
 )
 from notification.domain.inquiries import InquiryStatus
 from notification.service_layer import inquiries
@@ -28,7 +29,8 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 @member_router.post("", response_model=InquiryOut, status_code=201)
 async def submit(uow: UowDep, member_id: CurrentMemberId, body: InquiryCreate) -> InquiryOut:
-    """Send an inquiry; ``order_id`` comes from the order-bound form (R19)."""
+    """Send an inquiry; ``order_id`` comes from the order-bound form (R19) and must be one
+    of the member's own orders (404 ``inquiry.order_not_found`` otherwise)."""
     async with uow:
         inquiry = await inquiries.submit_inquiry(
             uow=uow,
@@ -61,6 +63,19 @@ async def read_own(uow: UowDep, member_id: CurrentMemberId, inquiry_id: uuid.UUI
     return InquiryOut.of(inquiry)
 
 
+@member_router.post("/{inquiry_id}/replies", response_model=InquiryOut, status_code=201)
+async def reply(
+    uow: UowDep, member_id: CurrentMemberId, inquiry_id: uuid.UUID, body: ReplyCreate
+) -> InquiryOut:
+    """Reply in the thread of one's own inquiry (R26): it is open again for ops. Another
+    member's inquiry is 404; a closed one 409 ``inquiry.closed``."""
+    async with uow:
+        inquiry = await inquiries.reply_to_inquiry(
+            uow=uow, inquiry_id=inquiry_id, member_id=member_id, body=body.body
+        )
+    return InquiryOut.of(inquiry)
+
+
 @ops_router.get("", response_model=OpsInquiryList)
 async def list_all(
     uow: UowDep,
@@ -74,8 +89,9 @@ async def list_all(
         page = await inquiries.list_inquiries(
             uow=uow, member_id=member_id, status=status, limit=limit, cursor=cursor
         )
+        members = await inquiries.members_of(uow=uow, inquiries=page.items)
     return OpsInquiryList(
-        items=[OpsInquiryOut.of(i) for i in page.items], next_cursor=page.next_cursor
+        items=[OpsInquiryOut.of(i, members) for i in page.items], next_cursor=page.next_cursor
     )
 
 
@@ -83,7 +99,8 @@ async def list_all(
 async def read_any(uow: UowDep, ops: OpsOnly, inquiry_id: uuid.UUID) -> OpsInquiryOut:
     async with uow:
         inquiry = await inquiries.get_inquiry(uow=uow, inquiry_id=inquiry_id, member_id=None)
-    return OpsInquiryOut.of(inquiry)
+        members = await inquiries.members_of(uow=uow, inquiries=[inquiry])
+    return OpsInquiryOut.of(inquiry, members)
 
 
 @ops_router.post("/{inquiry_id}/answers", response_model=OpsInquiryOut, status_code=201)
@@ -95,7 +112,9 @@ async def answer(
         inquiry = await inquiries.answer_inquiry(
             uow=uow, inquiry_id=inquiry_id, body=body.body, actor=ops.subject
         )
-    return OpsInquiryOut.of(inquiry)
+    async with uow:
+        members = await inquiries.members_of(uow=uow, inquiries=[inquiry])
+    return OpsInquiryOut.of(inquiry, members)
 
 
 @ops_router.post("/{inquiry_id}/close", response_model=OpsInquiryOut)
@@ -103,4 +122,6 @@ async def close(uow: UowDep, ops: OpsOnly, inquiry_id: uuid.UUID) -> OpsInquiryO
     """Close an inquiry; audited (R29)."""
     async with uow:
         inquiry = await inquiries.close_inquiry(uow=uow, inquiry_id=inquiry_id, actor=ops.subject)
-    return OpsInquiryOut.of(inquiry)
+    async with uow:
+        members = await inquiries.members_of(uow=uow, inquiries=[inquiry])
+    return OpsInquiryOut.of(inquiry, members)

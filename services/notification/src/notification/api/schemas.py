@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from bizmall_events import InquiryCategory
+from notification.domain.contacts import MemberContact
 from notification.domain.delivery import Delivery
 from notification.domain.inquiries import Answer, Inquiry
 from notification.domain.notices import Notice, NoticeCategory
@@ -126,16 +129,43 @@ class OpsAnswerOut(AnswerOut):
         return cls(**AnswerOut.of(answer).model_dump(), answered_by=answer.answered_by)
 
 
+class MessageOut(BaseModel):
+    """One message of the thread after the question: an answer of ops or the member's reply
+    (R26)."""
+
+    id: uuid.UUID
+    author: Literal["ops", "member"]
+    body: str
+    at: datetime
+
+    @classmethod
+    def of(cls, message: Answer) -> MessageOut:
+        return cls(id=message.id, author=message.author, body=message.body, at=message.answered_at)
+
+
+class OpsMessageOut(MessageOut):
+    #: The operator's subject, or the member's id for a reply.
+    by: str
+
+    @classmethod
+    def of(cls, message: Answer) -> OpsMessageOut:
+        return cls(**MessageOut.of(message).model_dump(), by=message.answered_by)
+
+
 class InquiryOut(BaseModel):
     id: uuid.UUID
     category: str
     subject: str
     body: str
     order_id: uuid.UUID | None
+    #: ``open`` (awaiting ops: new, or the member replied), ``answered`` or ``closed``.
     status: str
     created_at: datetime
     closed_at: datetime | None
+    #: The answers of ops only, oldest first.
     answers: list[AnswerOut]
+    #: The whole thread after the question (answers and the member's replies), oldest first.
+    messages: list[MessageOut]
 
     @classmethod
     def of(cls, inquiry: Inquiry) -> InquiryOut:
@@ -148,21 +178,42 @@ class InquiryOut(BaseModel):
             status=inquiry.status,
             created_at=inquiry.created_at,
             closed_at=inquiry.closed_at,
-            answers=[AnswerOut.of(a) for a in inquiry.answers],
+            answers=[AnswerOut.of(a) for a in inquiry.ops_answers],
+            messages=[MessageOut.of(m) for m in inquiry.answers],
         )
+
+
+class MemberNamesOut(BaseModel):
+    """Who a member is in ops lists (R30): the organization and the person, from
+    notification's copy of the member (null while the copy does not hold them yet)."""
+
+    id: uuid.UUID
+    organization_name: str | None
+    name: str | None
 
 
 class OpsInquiryOut(InquiryOut):
     member_id: uuid.UUID
+    member: MemberNamesOut
     answers: list[OpsAnswerOut]  # type: ignore[assignment]
+    messages: list[OpsMessageOut]  # type: ignore[assignment]
 
     @classmethod
-    def of(cls, inquiry: Inquiry) -> OpsInquiryOut:
-        base = InquiryOut.of(inquiry).model_dump(exclude={"answers"})
+    def of(
+        cls, inquiry: Inquiry, members: Mapping[uuid.UUID, MemberContact] | None = None
+    ) -> OpsInquiryOut:
+        base = InquiryOut.of(inquiry).model_dump(exclude={"answers", "messages"})
+        contact = (members or {}).get(inquiry.member_id)
         return cls(
             **base,
             member_id=inquiry.member_id,
-            answers=[OpsAnswerOut.of(a) for a in inquiry.answers],
+            member=MemberNamesOut(
+                id=inquiry.member_id,
+                organization_name=contact.organization_name if contact else None,
+                name=contact.name if contact else None,
+            ),
+            answers=[OpsAnswerOut.of(a) for a in inquiry.ops_answers],
+            messages=[OpsMessageOut.of(m) for m in inquiry.answers],
         )
 
 
@@ -177,6 +228,12 @@ class OpsInquiryList(BaseModel):
 
 
 class AnswerCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class ReplyCreate(BaseModel):
+    """The member's reply in the thread of their inquiry (R26)."""
+
     body: str = Field(min_length=1, max_length=10_000)
 
 

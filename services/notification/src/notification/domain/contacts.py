@@ -22,6 +22,14 @@ class MemberContact:
     status: str
     version: int
     updated_at: datetime
+    #: None until identity's event with the whole profile brought it (R30: ops lists).
+    organization_name: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the member withdrew (R11): they can no longer log in, so an email must
+        carry what a link behind the login would show (R41)."""
+        return self.status == "withdrawn"
 
     def supersedes(self, stored: MemberContact | None) -> bool:
         """Whether this copy replaces ``stored`` (only a newer version does)."""

@@ -46,6 +46,15 @@ class PermanentFailure(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file mailed with a delivery (R41: the invoice PDF of a withdrawn member)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class AfterFailure:
     """What a failed attempt leaves: still pending with a later attempt, or failed."""
 
@@ -90,6 +99,7 @@ class Delivery(Aggregate):
     created_at: datetime
     last_error: str | None = None
     sent_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def queue(
@@ -103,6 +113,7 @@ class Delivery(Aggregate):
         language: str | None,
         payload: dict[str, Any],
         at: datetime,
+        attachments: Sequence[Attachment] = (),
     ) -> Delivery:
         """A pending email, due at once; an unknown template is a programming error."""
         if template not in TEMPLATES:
@@ -120,6 +131,7 @@ class Delivery(Aggregate):
             attempts=0,
             next_attempt_at=at,
             created_at=at,
+            attachments=tuple(attachments),
         )
 
     @property

@@ -19,6 +19,7 @@ TEMPLATES: Final = (
     "contract_cancelled",
     "invoice_issued",
     "invoice_overdue",
+    "invoice_debit_failed",
     "account_transfer_decided",
     "inquiry_answer",
     "withdrawal_decided",

@@ -1,4 +1,8 @@
-"""Inquiries (R26): open → answered (any number of answers) → closed."""
+"""Inquiries (R26): open → answered (any number of answers) → closed.
+
+An inquiry is a thread: ops answer, the member replies to the answer (the inquiry is
+open again, awaiting ops), ops answer again, until ops close it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ from servicekit.aggregate import Aggregate
 from servicekit.errors import Conflict, NotFound
 
 InquiryStatus = Literal["open", "answered", "closed"]
+
+#: Who wrote a message of the thread.
+Author = Literal["ops", "member"]
 
 
 class InquiryNotFound(NotFound):
@@ -41,6 +48,14 @@ def status_after_answer(status: str) -> InquiryStatus:
     return "answered"
 
 
+def status_after_reply(status: str) -> InquiryStatus:
+    """The status once the member replied: open again (awaiting ops); a closed inquiry
+    takes no reply."""
+    if status == "closed":
+        raise InquiryClosed
+    return "open"
+
+
 def status_after_close(status: str) -> InquiryStatus:
     """The status once ops closed it; closing twice is refused."""
     if status == "closed":
@@ -50,12 +65,15 @@ def status_after_close(status: str) -> InquiryStatus:
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer of ops; emailed to the member and shown in My Page (R26)."""
+    """One message of the thread: an answer of ops (emailed to the member and shown in My
+    Page, R26) or the member's reply (``author="member"``; ``answered_by`` is then the
+    member's id)."""
 
     id: uuid.UUID
     body: str
     answered_by: str
     answered_at: datetime
+    author: Author = "ops"
 
 
 @dataclass
@@ -72,7 +90,13 @@ class Inquiry(Aggregate):
     version: int
     created_at: datetime
     closed_at: datetime | None = None
+    #: The thread after the question: answers of ops and replies of the member, oldest first.
     answers: list[Answer] = field(default_factory=list)
+
+    @property
+    def ops_answers(self) -> list[Answer]:
+        """Only the answers of ops."""
+        return [a for a in self.answers if a.author == "ops"]
 
     @classmethod
     def submit(
@@ -118,6 +142,18 @@ class Inquiry(Aggregate):
             )
         )
         return answer
+
+    def reply(self, *, member_id: uuid.UUID, body: str, at: datetime) -> Answer:
+        """The member replies in the thread (R26): the inquiry is open again for ops."""
+        if not self.belongs_to(member_id):
+            raise InquiryNotFound
+        self.status = status_after_reply(self.status)
+        self.version += 1
+        reply = Answer(
+            id=uuid.uuid4(), body=body, answered_by=str(member_id), answered_at=at, author="member"
+        )
+        self.answers.append(reply)
+        return reply
 
     def close(self, *, at: datetime) -> None:
         """Ops close it; closing twice is refused."""

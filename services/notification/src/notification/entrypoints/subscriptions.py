@@ -1,10 +1,15 @@
 """Which integration events the notification service consumes, and the handler of each."""
 
+import uuid
+from functools import partial
+from typing import cast
+
 from bizmall_events import (
     AccountTransferDecided,
     ActivationNoticeDue,
     ContractCancelled,
     DocumentReviewed,
+    InvoiceDebitFailed,
     InvoiceIssued,
     InvoiceOverdue,
     MemberEmailChangeRequested,
@@ -19,13 +24,31 @@ from bizmall_events import (
     RegistrationAttemptedExisting,
     WithdrawalDecided,
 )
+from notification.adapters.billing_client import BillingClient
+from notification.config import Settings
 from notification.service_layer import event_handlers as h
 from servicekit.consumer import Subscriptions
 from servicekit.runtime import Runtime
 
 
+class _Billing:
+    """Billing's invoice PDFs (R41), its client made from the runtime's settings when first
+    needed (reading the contracts alone needs no runtime)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._client: BillingClient | None = None
+
+    async def invoice_pdf(self, invoice_id: uuid.UUID) -> bytes:
+        if self._client is None:
+            self._client = BillingClient.of(cast(Settings, self._runtime.settings))
+        return await self._client.invoice_pdf(invoice_id)
+
+
 def subscriptions(runtime: Runtime) -> Subscriptions:
     """Event contract → handler; the worker binds the service's queue to exactly these."""
+    # Invoice emails of a withdrawn member carry the PDF, fetched from billing (R41).
+    billing = _Billing(runtime)
     return {
         MemberRegistered: h.on_member_registered,
         MemberVerified: h.on_member_changed,
@@ -41,7 +64,8 @@ def subscriptions(runtime: Runtime) -> Subscriptions:
         OrderRejected: h.on_order_rejected,
         ActivationNoticeDue: h.on_activation_notice_due,
         ContractCancelled: h.on_contract_cancelled,
-        InvoiceIssued: h.on_invoice_issued,
-        InvoiceOverdue: h.on_invoice_overdue,
+        InvoiceIssued: partial(h.on_invoice_issued, billing=billing),
+        InvoiceOverdue: partial(h.on_invoice_overdue, billing=billing),
+        InvoiceDebitFailed: partial(h.on_invoice_debit_failed, billing=billing),
         AccountTransferDecided: h.on_account_transfer_decided,
     }

@@ -8,9 +8,10 @@ happens later, after commit, in the sender (``service_layer.sender``).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from notification.domain.delivery import Delivery, DeliveryNotFound
+from notification.domain.delivery import Attachment, Delivery, DeliveryNotFound
 from notification.domain.emails import TRACE_KEY
 from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from servicekit import tracing
@@ -27,11 +28,12 @@ async def record_delivery(
     recipient: str | None,
     language: str | None,
     payload: dict[str, Any],
+    attachments: Sequence[Attachment] = (),
 ) -> bool:
     """Record one email to send (pending); False when this (event, template) already was.
 
     ``payload`` must be JSON data holding nothing secret in clear: a token goes
-    in sealed, exactly as the event carried it.
+    in sealed, exactly as the event carried it. ``attachments`` are mailed with it.
     """
     traceparent = tracing.current_traceparent()
     if traceparent is not None:
@@ -45,6 +47,7 @@ async def record_delivery(
         language=language,
         payload=payload,
         at=uow.now(),
+        attachments=attachments,
     )
     return await uow.deliveries.add(delivery)
 

@@ -9,7 +9,8 @@ arrived yet raises ``RetryLater``: the event waits and is not dropped.
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Protocol
 
 from bizmall_events import (
     AccountTransferDecided,
@@ -17,6 +18,7 @@ from bizmall_events import (
     ContractCancelled,
     DocumentReviewed,
     Envelope,
+    InvoiceDebitFailed,
     InvoiceIssued,
     InvoiceOverdue,
     MemberEmailChangeRequested,
@@ -32,10 +34,18 @@ from bizmall_events import (
     WithdrawalDecided,
 )
 from notification.domain.contacts import MemberContact
+from notification.domain.delivery import Attachment
 from notification.domain.emails import SEALED_TOKEN_KEY, inquiry_form_path
 from notification.service_layer.deliveries import record_delivery
 from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from servicekit.consumer import RetryLater
+
+
+class InvoicePdfSource(Protocol):
+    """Billing's rendering of an invoice as PDF (``adapters.billing_client.BillingClient``);
+    raises when it cannot give the PDF now (the event is then retried)."""
+
+    async def invoice_pdf(self, invoice_id: uuid.UUID) -> bytes: ...
 
 
 async def _contact_of(uow: NotificationUnitOfWork, member_id: Any) -> MemberContact:
@@ -56,6 +66,7 @@ async def _save_contact(
     name: str,
     status: str,
     version: int,
+    organization_name: str | None = None,
 ) -> None:
     """Keep the copy at ``version`` unless it is already as new (a late event is dropped)."""
     await uow.contacts.save_if_newer(
@@ -67,6 +78,7 @@ async def _save_contact(
             status=status,
             version=version,
             updated_at=uow.now(),
+            organization_name=organization_name,
         )
     )
 
@@ -137,6 +149,7 @@ async def on_member_changed(
         name=profile.name,
         status=profile.status,
         version=event.aggregate_version,
+        organization_name=profile.organization_name,
     )
 
 
@@ -220,9 +233,20 @@ async def on_withdrawal_decided(
             "blocking_items": [item.model_dump(mode="json") for item in event.blocking_items],
         },
     )
+    if event.decision == "withdrawn":
+        # Identity's member event says so too; whichever comes first, invoices still
+        # issued for the member's continuing contracts carry their PDF from now on (R41).
+        await uow.contacts.mark_withdrawn(event.member_id)
 
 
 # --- ordering -------------------------------------------------------------------------
+
+
+async def _remember_order(
+    uow: NotificationUnitOfWork, *, order_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    """Keep who placed the order: an inquiry about it must come from them (R19, R26)."""
+    await uow.orders.remember(order_id=order_id, member_id=member_id, at=uow.now())
 
 
 def _order_data(event: OrderPlaced | OrderAccepted | OrderOnHold | OrderRejected) -> dict[str, Any]:
@@ -240,6 +264,7 @@ async def on_order_placed(
     event: OrderPlaced, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the order confirmation (R16) with the order-bound inquiry link (R19)."""
+    await _remember_order(uow, order_id=event.order_id, member_id=event.member_id)
     await _email_member(
         uow,
         envelope,
@@ -260,6 +285,7 @@ async def on_order_accepted(
     event: OrderAccepted, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Tell the member ops accepted the order."""
+    await _remember_order(uow, order_id=event.order_id, member_id=event.member_id)
     await _email_member(uow, envelope, "order_accepted", event.member_id, _order_data(event))
 
 
@@ -267,6 +293,7 @@ async def on_order_on_hold(
     event: OrderOnHold, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Tell the member the order waits for them, and why (R17)."""
+    await _remember_order(uow, order_id=event.order_id, member_id=event.member_id)
     data = {**_order_data(event), "reason": event.reason}
     await _email_member(uow, envelope, "order_on_hold", event.member_id, data)
 
@@ -275,6 +302,7 @@ async def on_order_rejected(
     event: OrderRejected, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Tell the member the order was rejected, and why (R12, R17)."""
+    await _remember_order(uow, order_id=event.order_id, member_id=event.member_id)
     data = {**_order_data(event), "reason": event.reason}
     await _email_member(uow, envelope, "order_rejected", event.member_id, data)
 
@@ -283,6 +311,7 @@ async def on_activation_notice_due(
     event: ActivationNoticeDue, *, uow: NotificationUnitOfWork, envelope: Envelope
 ) -> None:
     """Send the activation notice (開通のお知らせ, R18) — on this event only."""
+    await _remember_order(uow, order_id=event.order_id, member_id=event.member_id)
     await _email_member(
         uow,
         envelope,
@@ -306,6 +335,7 @@ async def on_contract_cancelled(
     """Tell the member their contract ends, on which day and for what fee (R32), whether
     they cancelled on the site (R20) or ops ended it for the contact center. Ops's reason is
     their record, not the member's email."""
+    await _remember_order(uow, order_id=event.order_id, member_id=event.member_id)
     await _email_member(
         uow,
         envelope,
@@ -328,7 +358,7 @@ async def on_contract_cancelled(
 # --- billing --------------------------------------------------------------------------
 
 
-def _invoice_data(event: InvoiceIssued | InvoiceOverdue) -> dict[str, Any]:
+def _invoice_data(event: InvoiceIssued | InvoiceOverdue | InvoiceDebitFailed) -> dict[str, Any]:
     return {
         "invoice_id": str(event.invoice_id),
         "invoice_number": event.invoice_number,
@@ -341,24 +371,89 @@ def _invoice_data(event: InvoiceIssued | InvoiceOverdue) -> dict[str, Any]:
     }
 
 
-async def on_invoice_issued(
-    event: InvoiceIssued, *, uow: NotificationUnitOfWork, envelope: Envelope
+async def _email_invoice(
+    uow: NotificationUnitOfWork,
+    envelope: Envelope,
+    template: str,
+    event: InvoiceIssued | InvoiceOverdue | InvoiceDebitFailed,
+    data: dict[str, Any],
+    billing: InvoicePdfSource,
 ) -> None:
-    """Tell the member an invoice was issued (R23), or a corrected one (R24)."""
+    """An invoice email; a withdrawn member, who cannot log in to the link, gets the PDF
+    attached (R41). The PDF is fetched from billing now: when that fails the handler
+    raises and the consumer retries the event, so such an email never goes without it."""
+    contact = await _contact_of(uow, event.member_id)
+    attachments: tuple[Attachment, ...] = ()
+    if contact.withdrawn:
+        pdf = await billing.invoice_pdf(event.invoice_id)
+        attachments = (
+            Attachment(
+                filename=f"invoice-{event.invoice_number}.pdf",
+                content_type="application/pdf",
+                content=pdf,
+            ),
+        )
+    await record_delivery(
+        uow=uow,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        template=template,
+        member_id=event.member_id,
+        recipient=contact.email,
+        language=contact.language,
+        payload={"name": contact.name, **data, "pdf_attached": bool(attachments)},
+        attachments=attachments,
+    )
+
+
+async def on_invoice_issued(
+    event: InvoiceIssued,
+    *,
+    uow: NotificationUnitOfWork,
+    envelope: Envelope,
+    billing: InvoicePdfSource,
+) -> None:
+    """Tell the member an invoice was issued (R23), or a corrected one (R24); with the PDF
+    attached for a withdrawn member (R41)."""
     data = {
         **_invoice_data(event),
         "issue_date": event.issue_date.isoformat(),
         "corrects_invoice": event.corrects_invoice_id is not None,
     }
-    await _email_member(uow, envelope, "invoice_issued", event.member_id, data)
+    await _email_invoice(uow, envelope, "invoice_issued", event, data, billing)
 
 
 async def on_invoice_overdue(
-    event: InvoiceOverdue, *, uow: NotificationUnitOfWork, envelope: Envelope
+    event: InvoiceOverdue,
+    *,
+    uow: NotificationUnitOfWork,
+    envelope: Envelope,
+    billing: InvoicePdfSource,
 ) -> None:
-    """Remind the member of an unpaid invoice past its due date (R24)."""
+    """Remind the member of an unpaid invoice past its due date (R24); with the PDF
+    attached for a withdrawn member (R41)."""
     data = {**_invoice_data(event), "amount_due": event.amount_due}
-    await _email_member(uow, envelope, "invoice_overdue", event.member_id, data)
+    await _email_invoice(uow, envelope, "invoice_overdue", event, data, billing)
+
+
+async def on_invoice_debit_failed(
+    event: InvoiceDebitFailed,
+    *,
+    uow: NotificationUnitOfWork,
+    envelope: Envelope,
+    billing: InvoicePdfSource,
+) -> None:
+    """Tell the member the account-transfer debit failed and why, and that the invoice
+    is now paid by bank transfer by its new due date into the payee account (R35)."""
+    data = {
+        **_invoice_data(event),
+        "amount_due": event.amount_due,
+        "result_code": event.result_code,
+        "reason": event.reason.model_dump(),
+        "collection_date": event.collection_date.isoformat(),
+        "payee_bank_account": event.payee_bank_account,
+    }
+    await _email_invoice(uow, envelope, "invoice_debit_failed", event, data, billing)
 
 
 async def on_account_transfer_decided(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from bizmall_events import Envelope, InquiryAnswered
+from notification.domain.contacts import MemberContact
 from notification.domain.inquiries import Inquiry, InquiryNotFound
+from notification.domain.orders import check_order_owner
 from notification.service_layer.deliveries import record_delivery
 from notification.service_layer.unit_of_work import NotificationUnitOfWork
 from servicekit.pagination import Page
@@ -20,7 +23,10 @@ async def submit_inquiry(
     body: str,
     order_id: uuid.UUID | None,
 ) -> Inquiry:
-    """Store a member's inquiry (open)."""
+    """Store a member's inquiry (open); an ``order_id`` must be one of the member's own
+    orders (404 ``inquiry.order_not_found`` otherwise, R19)."""
+    if order_id is not None:
+        check_order_owner(member_id=member_id, owner=await uow.orders.owner_of(order_id))
     inquiry = Inquiry.submit(
         member_id=member_id,
         category=category,
@@ -44,6 +50,14 @@ async def list_inquiries(
 ) -> Page[Inquiry]:
     """A page of inquiries with their answers, newest first (``member_id``: only theirs)."""
     return await uow.inquiries.page(member_id=member_id, status=status, limit=limit, cursor=cursor)
+
+
+async def members_of(
+    *, uow: NotificationUnitOfWork, inquiries: Iterable[Inquiry]
+) -> dict[uuid.UUID, MemberContact]:
+    """Notification's copies of the askers, by member id: ops lists name each inquiry's
+    organization and person (R30). A member whose copy has not arrived is missing."""
+    return await uow.contacts.of_members({i.member_id for i in inquiries})
 
 
 async def get_inquiry(
@@ -104,6 +118,17 @@ async def answer_inquiry(
         member_id=inquiry.member_id,
         answer_id=str(answer.id),
     )
+    await uow.commit()
+    return inquiry
+
+
+async def reply_to_inquiry(
+    *, uow: NotificationUnitOfWork, inquiry_id: uuid.UUID, member_id: uuid.UUID, body: str
+) -> Inquiry:
+    """The member replies in the thread of their own inquiry (R26); it is open again for
+    ops. Another member's inquiry is not found (404); a closed one refuses (409)."""
+    inquiry = await _locked(uow, inquiry_id)
+    inquiry.reply(member_id=member_id, body=body, at=uow.now())
     await uow.commit()
     return inquiry
 

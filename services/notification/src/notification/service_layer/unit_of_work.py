@@ -9,16 +9,19 @@ from notification.adapters.repository import (
     DeliveryRepository,
     InquiryRepository,
     NoticeRepository,
+    OrderCopyRepository,
 )
 from servicekit.runtime import Runtime
 from servicekit.uow import UnitOfWork
 
 
 class NotificationUnitOfWork(UnitOfWork):
-    """A transaction with ``contacts``, ``deliveries``, ``inquiries`` and ``notices`` bound
-    to its session; the aggregates they handed out are written back before it flushes."""
+    """A transaction with ``contacts``, ``orders``, ``deliveries``, ``inquiries`` and
+    ``notices`` bound to its session; the aggregates they handed out are written back
+    before it flushes."""
 
     contacts: ContactRepository
+    orders: OrderCopyRepository
     deliveries: DeliveryRepository
     inquiries: InquiryRepository
     notices: NoticeRepository
@@ -26,6 +29,7 @@ class NotificationUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.contacts = ContactRepository(self)
+        self.orders = OrderCopyRepository(self)
         self.deliveries = DeliveryRepository(self)
         self.inquiries = InquiryRepository(self)
         self.notices = NoticeRepository(self)
