@@ -3,6 +3,7 @@
 from ordering.config import Settings
 from ordering.entrypoints.jobs import jobs
 from ordering.entrypoints.subscriptions import subscriptions
+from ordering.service_layer.demo_orders import seed
 from ordering.service_layer.unit_of_work import OrderingUnitOfWork
 from servicekit.cli import ServiceDefinition
 
@@ -13,4 +14,5 @@ SERVICE = ServiceDefinition(
     uow_class=OrderingUnitOfWork,
     subscriptions=subscriptions,
     jobs=jobs,
+    seed=seed,
 )

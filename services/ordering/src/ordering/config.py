@@ -7,6 +7,11 @@ from typing import ClassVar
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.contact_center import (
+    CONTACT_CENTER_HOURS_EN,
+    CONTACT_CENTER_HOURS_JA,
+    CONTACT_CENTER_PHONE,
+)
 from servicekit.settings import ServiceSettings
 
 
@@ -17,14 +22,16 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERING_", extra="ignore")
 
     contact_center_phone: str = Field(
-        default="0120-003300",
+        default=CONTACT_CENTER_PHONE,
         description="The contact center's phone, offered when an order is too large (R14, R20).",
     )
     contact_center_hours_ja: str = Field(
-        default="平日9:00〜17:00", description="The contact center's hours, in Japanese."
+        default=CONTACT_CENTER_HOURS_JA,
+        description="The contact center's hours with the days it is closed, in Japanese (R14).",
     )
     contact_center_hours_en: str = Field(
-        default="9:00–17:00 on business days", description="The contact center's hours, in English."
+        default=CONTACT_CENTER_HOURS_EN,
+        description="The contact center's hours with the days it is closed, in English (R14).",
     )
     idempotency_window_hours: int = Field(
         default=24, description="How long an Idempotency-Key of POST /orders is remembered."

@@ -161,9 +161,16 @@ async def test_r14_over_the_maximum_names_the_contact_centers_phone_and_hours(
     )
     [ja_error], [en_error] = ja.json()["errors"], en.json()["errors"]
     assert ja_error["code"] == "order.quantity_over_limit"
-    assert "0120-003300" in ja_error["message"] and "平日9:00〜17:00" in ja_error["message"]
+    # The hours come with the days the center is closed, never as a bare "weekdays" (R14).
+    assert (
+        "0120-003300" in ja_error["message"]
+        and "9:00〜17:00、土曜・日曜・祝日・年末年始は休業" in ja_error["message"]
+    )
     assert "0120-003300" in en_error["message"]
-    assert "9:00–17:00 on business days" in en_error["message"]
+    assert (
+        "9:00–17:00, closed on Saturdays, Sundays, national holidays and the year-end break"
+        in en_error["message"]
+    )
     assert "0120-003300" in ja.json()["detail"]
 
 

@@ -31,7 +31,11 @@ from services.ordering.tests.unit.fakes import (
     terms,
 )
 
-CONTACT = ContactCenter(phone="0120-003300", hours_ja="平日9:00〜17:00", hours_en="9-17")
+CONTACT = ContactCenter(
+    phone="0120-003300",
+    hours_ja="9:00〜17:00、土曜・日曜・祝日・年末年始は休業",
+    hours_en="9:00–17:00, closed on Saturdays, Sundays, national holidays and the year-end break",
+)
 
 
 def contract_of(uow: FakeOrderingUnitOfWork, **overrides: object) -> Contract:
@@ -114,8 +118,8 @@ async def test_r20_a_service_not_cancellable_on_the_site_points_to_the_contact_c
     assert refused.value.extra == {
         "contact_center": {
             "phone": "0120-003300",
-            "hours_ja": "平日9:00〜17:00",
-            "hours_en": "9-17",
+            "hours_ja": "9:00〜17:00、土曜・日曜・祝日・年末年始は休業",
+            "hours_en": CONTACT.hours_en,
         }
     }
     assert "0120-003300" in refused.value.ja and "0120-003300" in refused.value.en

@@ -13,7 +13,11 @@ from jpcalendar import JST
 from ordering.domain import placement
 from ordering.domain.placement import ContactCenter, OrderRequest, check_order
 
-CONTACT = ContactCenter(phone="0120-003300", hours_ja="平日9:00〜17:00", hours_en="9-17")
+CONTACT = ContactCenter(
+    phone="0120-003300",
+    hours_ja="9:00〜17:00、土曜・日曜・祝日・年末年始は休業",
+    hours_en="9:00–17:00, closed on Saturdays, Sundays, national holidays and the year-end break",
+)
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=JST)
 #: A pattern that backtracks exponentially on "aaa…!" (what item 11 is about).
 CATASTROPHIC = r"^(a+)+$"

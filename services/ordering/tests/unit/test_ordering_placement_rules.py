@@ -10,7 +10,11 @@ from typing import Any
 from jpcalendar import JST
 from ordering.domain.placement import ContactCenter, OrderRequest, check_order
 
-CONTACT = ContactCenter(phone="0120-003300", hours_ja="平日9:00〜17:00", hours_en="9-17")
+CONTACT = ContactCenter(
+    phone="0120-003300",
+    hours_ja="9:00〜17:00、土曜・日曜・祝日・年末年始は休業",
+    hours_en="9:00–17:00, closed on Saturdays, Sundays, national holidays and the year-end break",
+)
 # Monday 1 June 2026, 10:00 Japan time: a business day before the cut-off.
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=JST)
 
@@ -80,7 +84,7 @@ def test_r14_refusal_offers_phone_only_where_phone_orders_are_taken(
         now=NOW,
         contact=CONTACT,
     )
-    assert "0120-003300" in with_phone.ja and "平日9:00〜17:00" in with_phone.ja
+    assert "0120-003300" in with_phone.ja and "年末年始は休業" in with_phone.ja
     assert "0120-003300" in with_phone.en
     assert "0120-003300" not in without.ja + without.en
     assert "電話" not in without.ja and "call" not in without.en

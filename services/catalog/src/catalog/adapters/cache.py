@@ -25,7 +25,7 @@ time in the issue 9 profiles). The script is run by its SHA1 with ``EVALSHA``
 directly, not through redis-py's ``Script`` object: its ``__call__`` checks
 ``isinstance(client, Pipeline)``, and ``Pipeline`` is a class of a
 runtime-checkable protocol (``redis.typing.CommandsProtocol``), whose
-``isinstance`` was 12.6% of the lineup's busy samples (README, performance).
+``isinstance`` was 12.6% of the lineup's busy samples (bench/README.md, "Latest results").
 """
 
 from __future__ import annotations

@@ -11,29 +11,25 @@ withdraws; ``data-backup`` does not allow account transfer.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from catalog.adapters.cache import LineupCache
 from catalog.domain.model import Plan, ServiceTerms
 from catalog.service_layer import handlers
 from catalog.service_layer.unit_of_work import catalog_uow
+from servicekit.demo import SEED_ACTOR, demo_plan_id, demo_service_id
 from servicekit.logging import get_logger
 from servicekit.runtime import Runtime
 
-SEED_ACTOR = "seed"
-_NAMESPACE = uuid.UUID("0b6d2b8e-3c38-4f43-b7b4-4a8f8b8f2c55")
 _log = get_logger(__name__)
 
-
-def service_id(slug: str) -> uuid.UUID:
-    """The fixed id of the demo service ``slug``."""
-    return uuid.uuid5(_NAMESPACE, f"service:{slug}")
+#: The fixed id of the demo service ``slug`` (the other services' seeds use the same).
+service_id = demo_service_id
 
 
 def _plan(slug: str, code: str, ja: str, en: str, monthly: int, initial: int) -> Plan:
     return Plan(
-        plan_id=uuid.uuid5(_NAMESPACE, f"plan:{slug}:{code}"),
+        plan_id=demo_plan_id(slug, code),
         name={"ja": ja, "en": en},
         monthly_fee=monthly,
         initial_fee=initial,
