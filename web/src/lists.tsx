@@ -13,6 +13,9 @@ export type List<T> = { items: T[] };
 /** A page of a cursor-paged list: its items and the cursor of the next page (null at the end). */
 export type Page<T> = { items: T[]; next_cursor?: string | null };
 
+/** How many items a web list asks for at a time; the "more" button asks for the next page. */
+export const PAGE_SIZE = 20;
+
 /** ``path`` with ``cursor`` added to its query. */
 export function withCursor(path: string, cursor: string): string {
   return `${path}${path.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}`;
@@ -132,8 +135,10 @@ export function Table<T>({ class: className, columns, items, row, empty }: Table
   );
 }
 
-/** A loaded list: its loading and error states, then its table. */
-export function ListTable<T>({ list, ...table }: { list: Loaded<List<T>> } & Omit<TableProps<T>, "items">) {
+/** A loaded list: its loading and error states, then its table; a paged list (``usePaged``)
+ * also its "more" button while there are more pages. */
+export function ListTable<T>({ list, ...table }: { list: Loaded<List<T>> | Paged<T> } & Omit<TableProps<T>, "items">) {
+  if ("more" in list) return <PagedTable list={list} {...table} />;
   return <Loading error={list.error}>{list.data && <Table items={list.data.items} {...table} />}</Loading>;
 }
 

@@ -11,10 +11,12 @@ export function onNavigate(listener: () => void): () => void {
 export function navigate(to: string): void {
   history.pushState(null, "", to);
   window.scrollTo(0, 0);
-  listeners.forEach((listener) => listener());
+  for (const listener of listeners) listener();
 }
 
-window.addEventListener("popstate", () => listeners.forEach((listener) => listener()));
+window.addEventListener("popstate", () => {
+  for (const listener of listeners) listener();
+});
 
 /** The current path's query parameter ``name``. */
 export function queryParam(name: string): string | null {

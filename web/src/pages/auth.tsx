@@ -1,11 +1,11 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { login, loginTotp, post } from "../api";
+import { ApiError, login, loginTotp, post } from "../api";
 import { checkCorporateNumber } from "../corporate-number";
 import { t } from "../i18n";
 import { Link, navigate, queryParam } from "../router";
 import { Checkbox, InputField, useForm } from "../forms";
-import { ProblemView, useSubmit } from "../ui";
+import { ProblemView, Success, useSubmit } from "../ui";
 
 type Form = Record<string, string>;
 
@@ -29,6 +29,10 @@ export function RegisterPage() {
   const { submit, error, ok } = useSubmit(() => {
     const body: Record<string, unknown> = { ...form, accept_privacy_policy: accept };
     if (!corporation) delete body.corporate_number;
+    // The optional kana reading and department (R5) are left out when not given.
+    for (const optional of ["name_kana", "department"]) {
+      if (!String(body[optional] ?? "").trim()) delete body[optional];
+    }
     return post("/api/v1/auth/register", body);
   });
 
@@ -54,7 +58,9 @@ export function RegisterPage() {
       <InputField label={t("email")} required {...EMAIL} {...bind("email")} />
       <InputField label={t("password")} required {...newPassword()} {...bind("password")} />
       <InputField label={t("name")} autocomplete="name" required {...bind("name")} />
+      <InputField label={t("nameKana")} hint={t("nameKanaHint")} maxLength={200} {...bind("name_kana")} />
       <InputField label={t("organizationName")} autocomplete="organization" required {...bind("organization_name")} />
+      <InputField label={t("department")} hint={t("optionalField")} maxLength={200} {...bind("department")} />
       {corporation && (
         <InputField
           label={t("corporateNumber")}
@@ -82,8 +88,37 @@ export function RegisterPage() {
   );
 }
 
-/** The page a one-time emailed link opens: POSTs its token to ``endpoint``. */
-function TokenLinkPage(props: { endpoint: string; title: string; success: string }) {
+/** Whether a refusal offers a new verification link (an expired or used link, or a
+ * login before verifying: the problem names the re-send path, R6). */
+function offersResend(error: unknown): boolean {
+  return (
+    error instanceof ApiError &&
+    (typeof error.problem.resend === "string" || error.problem.code === "auth.email_unverified")
+  );
+}
+
+/** Asks for a new verification link for an address; the answer never tells whether the
+ * address is registered (R10), so the same words follow every request. */
+export function ResendVerification({ email = "" }: { email?: string }) {
+  const [address, setAddress] = useState(email);
+  const { submit, error, ok, busy } = useSubmit(() => post("/api/v1/auth/verify-email/resend", { email: address }));
+  return (
+    <form class="form resend" onSubmit={submit} aria-labelledby="resend-heading">
+      <h3 id="resend-heading">{t("resendTitle")}</h3>
+      <p class="hint">{t("resendHint")}</p>
+      <InputField id="resend-email" label={t("resendEmail")} required {...EMAIL} value={address} set={setAddress} />
+      <ProblemView error={error} />
+      <Success shown={ok}>{t("resendSent")}</Success>
+      <button type="submit" disabled={busy}>
+        {t("resendSubmit")}
+      </button>
+    </form>
+  );
+}
+
+/** The page a one-time emailed link opens: POSTs its token to ``endpoint``; with ``resend``
+ * a refused link offers a new one. */
+function TokenLinkPage(props: { endpoint: string; title: string; success: string; resend?: boolean }) {
   const token = queryParam("token");
   const [state, setState] = useState<"working" | "done">("working");
   const [error, setError] = useState<unknown>(null);
@@ -100,7 +135,10 @@ function TokenLinkPage(props: { endpoint: string; title: string; success: string
       {!token ? (
         <p role="alert">{t("noToken")}</p>
       ) : error ? (
-        <ProblemView error={error} />
+        <>
+          <ProblemView error={error} />
+          {props.resend && offersResend(error) && <ResendVerification />}
+        </>
       ) : state === "done" ? (
         <p role="status">
           {props.success} <Link href="/login">{t("navLogin")}</Link>
@@ -113,7 +151,7 @@ function TokenLinkPage(props: { endpoint: string; title: string; success: string
 }
 
 export const VerifyEmailPage = () => (
-  <TokenLinkPage endpoint="/api/v1/auth/verify-email" title={t("verifyTitle")} success={t("verified")} />
+  <TokenLinkPage endpoint="/api/v1/auth/verify-email" title={t("verifyTitle")} success={t("verified")} resend />
 );
 
 export const EmailConfirmPage = () => (
@@ -122,7 +160,7 @@ export const EmailConfirmPage = () => (
 
 export function LoginPage() {
   const { form, bind } = useForm<Form>({});
-  const [challenge, setChallenge] = useState<{ token: string; secret?: string } | null>(null);
+  const [challenge, setChallenge] = useState<{ token: string; secret?: string; qr?: string } | null>(null);
   const next = queryParam("next");
   const afterLogin = (ops: boolean) => navigate(next?.startsWith("/") ? next : ops ? "/ops" : "/me");
   const { submit, error } = useSubmit(async () => {
@@ -133,18 +171,29 @@ export function LoginPage() {
     }
     const answer = await login(form.login_id ?? "", form.password ?? "");
     if ("access_token" in answer) afterLogin(false);
-    else setChallenge({ token: answer.challenge_token, secret: answer.totp_enrollment?.secret });
+    else {
+      const enrollment = answer.totp_enrollment;
+      setChallenge({ token: answer.challenge_token, secret: enrollment?.secret, qr: enrollment?.qr_code });
+    }
   });
 
-  return (
+  const loginForm = (
     <form onSubmit={submit} class="form" aria-labelledby="login-heading">
       <h2 id="login-heading">{challenge ? t("totpTitle") : t("loginTitle")}</h2>
       {challenge ? (
         <>
           {challenge.secret && (
-            <p>
-              {t("totpEnroll")} <code id="totp-secret">{challenge.secret}</code>
-            </p>
+            <div class="totp-enrollment">
+              {challenge.qr?.startsWith("data:image/") && (
+                <>
+                  <p>{t("totpScan")}</p>
+                  <img id="totp-qr" class="totp-qr" src={challenge.qr} alt={t("totpQrAlt")} width={200} height={200} />
+                </>
+              )}
+              <p>
+                {t("totpEnroll")} <code id="totp-secret">{challenge.secret}</code>
+              </p>
+            </div>
           )}
           <InputField
             label={t("totpCode")}
@@ -169,6 +218,15 @@ export function LoginPage() {
         </p>
       )}
     </form>
+  );
+  // A login refused before the address is verified offers a new link at once (R6).
+  return offersResend(error) && !challenge ? (
+    <>
+      {loginForm}
+      <ResendVerification key={form.login_id} email={form.login_id ?? ""} />
+    </>
+  ) : (
+    loginForm
   );
 }
 

@@ -2,11 +2,11 @@
 // state history, invoices with the PDF download, and the inquiry form.
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { api, post, raw } from "../api";
+import { api, post, raw, type Schema } from "../api";
 import { dateTime, labels, lang, loc, statusLabel, t, yen, type Localized } from "../i18n";
 import { Link, navigate, queryParam } from "../router";
 import { choices, InputField, SelectField, TextAreaField, useForm } from "../forms";
-import { ListTable, Terms, type List, type Term } from "../lists";
+import { ListTable, PAGE_SIZE, Terms, usePaged, type List, type Paged, type Term } from "../lists";
 import { ActionButton, Loading, ProblemView, Success, useApi, useSubmit, type Loaded } from "../ui";
 import type { Me } from "./account";
 
@@ -107,7 +107,7 @@ export function contractRow(base: string) {
   );
 }
 
-function ContractsTable({ list }: { list: Loaded<List<Contract>> }) {
+function ContractsTable({ list }: { list: Paged<Contract> }) {
   return (
     <ListTable
       list={list}
@@ -119,7 +119,7 @@ function ContractsTable({ list }: { list: Loaded<List<Contract>> }) {
   );
 }
 
-const useContracts = () => useApi<List<Contract>>("/api/v1/contracts?limit=100");
+const useContracts = () => usePaged<Contract>(`/api/v1/contracts?limit=${PAGE_SIZE}`);
 
 export function MyPage() {
   const me = useApi<Me>("/api/v1/me");
@@ -300,7 +300,7 @@ export function orderRow(base: string) {
 }
 
 export function OrdersPage() {
-  const orders = useApi<List<Order>>("/api/v1/orders?limit=100");
+  const orders = usePaged<Order>(`/api/v1/orders?limit=${PAGE_SIZE}`);
   return (
     <section aria-labelledby="orders-heading">
       <h2 id="orders-heading">{t("orders")}</h2>
@@ -381,7 +381,7 @@ async function downloadPdf(invoice: Invoice): Promise<void> {
 }
 
 export function InvoicesPage() {
-  const invoices = useApi<List<Invoice>>("/api/v1/invoices?limit=100");
+  const invoices = usePaged<Invoice>(`/api/v1/invoices?limit=${PAGE_SIZE}`);
   const [failure, setFailure] = useState<unknown>(null);
   return (
     <section aria-labelledby="invoices-heading">
@@ -422,6 +422,9 @@ export type Inquiry = {
   created_at: string;
   closed_at: string | null;
   answers: { id: string; body: string; answered_at: string }[];
+  /** The whole thread after the question, oldest first: ops' answers and the member's
+   * replies (R26); ops see ``by`` too. Absent from an API without replies. */
+  messages?: (Schema<"MessageOut"> & { by?: string })[];
 };
 
 export const INQUIRY_CATEGORIES = ["general", "order", "activation", "cancellation", "billing"] as const;
@@ -439,7 +442,7 @@ export const inquiryStatusLabel = labels({ answered: "inqAnswered", closed: "inq
 /** Inquiries listed, each linked to its page under ``base`` (the member's own, or ops' view of
  * anyone's, with ``note`` under each subject: who sent it). */
 export function InquiryList(props: {
-  list: Loaded<List<Inquiry>>;
+  list: Loaded<List<Inquiry>> | Paged<Inquiry>;
   class: string;
   base: string;
   empty: string;
@@ -472,7 +475,7 @@ export function InquiryList(props: {
 }
 
 export function InquiriesPage() {
-  const inquiries = useApi<List<Inquiry>>("/api/v1/inquiries?limit=100");
+  const inquiries = usePaged<Inquiry>(`/api/v1/inquiries?limit=${PAGE_SIZE}`);
   return (
     <section aria-labelledby="inquiries-heading">
       <h2 id="inquiries-heading">{t("inquiries")}</h2>
@@ -487,8 +490,17 @@ export function InquiriesPage() {
   );
 }
 
-/** One inquiry with its answers (the member's own, or ops' view of anyone's). */
+/** The thread after the question: every answer and reply, oldest first. */
+function threadOf(inquiry: Inquiry): NonNullable<Inquiry["messages"]> {
+  return (
+    inquiry.messages ??
+    inquiry.answers.map((answer) => ({ id: answer.id, author: "ops" as const, body: answer.body, at: answer.answered_at }))
+  );
+}
+
+/** One inquiry with its thread (the member's own, or ops' view of anyone's). */
 export function InquiryThread({ inquiry }: { inquiry: Inquiry }) {
+  const thread = threadOf(inquiry);
   return (
     <>
       <Terms
@@ -501,13 +513,17 @@ export function InquiryThread({ inquiry }: { inquiry: Inquiry }) {
         ]}
       />
       <p class="message">{inquiry.body}</p>
-      <h3>{t("answers")}</h3>
-      {inquiry.answers.length ? (
-        <ol class="answers">
-          {inquiry.answers.map((answer) => (
-            <li key={answer.id}>
-              <p class="hint">{dateTime(answer.answered_at)}</p>
-              <p class="message">{answer.body}</p>
+      <h3>{t("thread")}</h3>
+      {thread.length ? (
+        <ol class="answers thread">
+          {thread.map((message) => (
+            <li key={message.id} class={`message-${message.author}`} data-author={message.author}>
+              <p class="hint">
+                <span class="message-by">{message.author === "ops" ? t("fromSupport") : t("fromMember")}</span>
+                {message.by && ` (${message.by})`} ·{" "}
+                {dateTime(message.at)}
+              </p>
+              <p class="message">{message.body}</p>
             </li>
           ))}
         </ol>
@@ -518,8 +534,32 @@ export function InquiryThread({ inquiry }: { inquiry: Inquiry }) {
   );
 }
 
+/** The member's reply in the thread of their inquiry (R26): it goes back to ops. */
+function ReplyForm({ inquiry, replied }: { inquiry: Inquiry; replied: () => void }) {
+  const [body, setBody] = useState("");
+  const send = useSubmit(
+    () => post<Inquiry>(`/api/v1/inquiries/${inquiry.id}/replies`, { body }),
+    () => {
+      setBody("");
+      replied();
+    },
+  );
+  if (inquiry.status === "closed") return <p class="hint">{t("inquiryClosedNoReply")}</p>;
+  return (
+    <form class="form" onSubmit={send.submit} aria-labelledby="reply-heading">
+      <h3 id="reply-heading">{t("replyTitle")}</h3>
+      <TextAreaField id="reply-body" label={t("replyBody")} required rows={5} maxLength={10000} value={body} set={setBody} />
+      <ProblemView error={send.error} />
+      <Success shown={send.ok}>{t("replySent")}</Success>
+      <button type="submit" disabled={send.busy}>
+        {t("sendReply")}
+      </button>
+    </form>
+  );
+}
+
 export function InquiryDetailPage({ id }: { id: string }) {
-  const { data, error } = useApi<Inquiry>(`/api/v1/inquiries/${id}`);
+  const { data, error, reload } = useApi<Inquiry>(`/api/v1/inquiries/${id}`);
   return (
     <article aria-labelledby="inquiry-heading">
       <h2 id="inquiry-heading">{t("inquiry")}</h2>
@@ -527,7 +567,14 @@ export function InquiryDetailPage({ id }: { id: string }) {
       <p>
         <Link href="/inquiries">{t("inquiries")}</Link>
       </p>
-      <Loading error={error}>{data && <InquiryThread inquiry={data} />}</Loading>
+      <Loading error={error}>
+        {data && (
+          <>
+            <InquiryThread inquiry={data} />
+            <ReplyForm inquiry={data} replied={reload} />
+          </>
+        )}
+      </Loading>
     </article>
   );
 }

@@ -5,8 +5,8 @@ import { api, post } from "../api";
 import { labels, loc, t, yen, type Localized } from "../i18n";
 import { Link, navigate } from "../router";
 import { Checkbox, inLanguage, InputField, inputValue, LocalizedFields, SelectField, TextAreaField, useForm, type Bound } from "../forms";
-import { ListTable, Table, type List } from "../lists";
-import { ActionButton, Loading, ProblemView, Success, useActions, useApi, useLoad, useSubmit } from "../ui";
+import { ListTable, PAGE_SIZE, Table, usePaged } from "../lists";
+import { ActionButton, Loading, ProblemView, Success, useActions, useLoad, useSubmit } from "../ui";
 import { OpsConsole, OpsFrame } from "./ops";
 import type { Plan } from "./public";
 
@@ -74,7 +74,7 @@ function ServiceRow({ service, changed }: { service: OpsService; changed: () => 
 }
 
 export function OpsCatalogPage() {
-  const services = useApi<List<OpsService>>(`${BASE}?limit=100`);
+  const services = usePaged<OpsService>(`${BASE}?limit=${PAGE_SIZE}`);
   return (
     <OpsFrame title={t("opsCatalog")} headingId="catalog-heading">
       <p>

@@ -5,7 +5,7 @@ import { post, raw } from "../api";
 import { dateTime, functionLabel, labels, loc, t, type Localized } from "../i18n";
 import { Link } from "../router";
 import { Checkbox, choices, InputField, LocalizedFields, SelectField, TextAreaField, useForm } from "../forms";
-import { ListTable, type List } from "../lists";
+import { ListTable, PAGE_SIZE, usePaged } from "../lists";
 import { ActionButton, Loading, ProblemView, Success, useActions, useApi, useSubmit } from "../ui";
 import { bankAccountText, documentTypeLabel, reviewLabel, transferLabel } from "./account";
 import { InquiryList, InquiryThread, inquiryStatusLabel, type Inquiry } from "./member";
@@ -81,7 +81,7 @@ function DocumentRow({ doc, changed }: { doc: OpsDocument; changed: () => void }
 
 export function OpsDocumentsPage() {
   const [status, setStatus] = useState("pending");
-  const docs = useApi<List<OpsDocument>>(`/api/v1/ops/identity/documents?status=${status}`);
+  const docs = usePaged<OpsDocument>(`/api/v1/ops/identity/documents?status=${status}`);
   return (
     <OpsFrame title={t("opsDocuments")}>
       <StatusFilter value={status} set={setStatus} codes={["pending", "approved", "rejected"]} label={reviewLabel} />
@@ -141,7 +141,7 @@ function TransferRow({ transfer, changed }: { transfer: OpsTransfer; changed: ()
 
 export function OpsTransfersPage() {
   const [status, setStatus] = useState("applied");
-  const transfers = useApi<List<OpsTransfer>>(`/api/v1/ops/billing/account-transfers?status=${status}&limit=200`);
+  const transfers = usePaged<OpsTransfer>(`/api/v1/ops/billing/account-transfers?status=${status}&limit=${PAGE_SIZE}`);
   return (
     <OpsFrame title={t("opsTransfers")}>
       <StatusFilter value={status} set={setStatus} codes={["applied", "completed", "rejected"]} label={transferLabel} />
@@ -275,7 +275,7 @@ function NoticeRow({ notice, changed }: { notice: OpsNotice; changed: () => void
 }
 
 export function OpsNoticesPage() {
-  const notices = useApi<List<OpsNotice>>("/api/v1/ops/notification/notices");
+  const notices = usePaged<OpsNotice>("/api/v1/ops/notification/notices");
   return (
     <OpsFrame title={t("opsNotices")}>
       <NoticeForm created={notices.reload} />
@@ -296,8 +296,8 @@ type OpsInquiry = Inquiry & MemberRef;
 
 export function OpsInquiriesPage() {
   const [status, setStatus] = useState("open");
-  const inquiries = useApi<List<OpsInquiry>>(
-    `/api/v1/ops/notification/inquiries?limit=100${status ? `&status=${status}` : ""}`,
+  const inquiries = usePaged<OpsInquiry>(
+    `/api/v1/ops/notification/inquiries?limit=${PAGE_SIZE}${status ? `&status=${status}` : ""}`,
   );
   return (
     <OpsFrame title={t("opsInquiries")}>
@@ -417,7 +417,7 @@ function LetterRow({ service, letter, changed }: { service: string; letter: Dead
 export function OpsDeadLettersPage() {
   const [service, setService] = useState<string>("ordering");
   const [status, setStatus] = useState("pending");
-  const letters = useApi<List<DeadLetter>>(`/api/v1/ops/${service}/dead-letters?status=${status}&limit=200`);
+  const letters = usePaged<DeadLetter>(`/api/v1/ops/${service}/dead-letters?status=${status}&limit=${PAGE_SIZE}`);
   return (
     <OpsFrame title={t("deadLetters")}>
       <div class="two">

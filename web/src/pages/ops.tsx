@@ -1,13 +1,14 @@
 // The ops console (ops role only): order progression and activation, and the
 // monthly billing run. The API checks the role on every call; the menu only hides.
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
-import { post } from "../api";
+import { useEffect, useState } from "preact/hooks";
+import { api, post } from "../api";
 import { dateTime, loc, statusLabel, t, type Localized } from "../i18n";
 import { Link, queryParam } from "../router";
 import { choices, InputField, SelectField, useForm } from "../forms";
 import { PagedTable, usePaged, type List } from "../lists";
 import { ActionButton, ProblemView, useActions, useApi, useSubmit } from "../ui";
+import { AccountingExport } from "./ops-export";
 
 /** An order in the ops lists, naming its member. */
 export type OpsOrder = MemberRef & {
@@ -112,27 +113,82 @@ function OtherSteps({ order, changed }: { order: OpsOrder; changed: () => void }
   );
 }
 
-type RunResult = { invoices_issued: number; contracts_waiting_for_account: number };
+/** A background billing run and the progress it committed so far (R39). */
+type BillingRunView = {
+  id: string;
+  month: string;
+  status: "queued" | "running" | "done" | "failed";
+  contracts_total: number;
+  contracts_done: number;
+  invoices_issued: number;
+  supplementary_issued: number;
+  contracts_waiting_for_account: number;
+  failed_groups: { member_id: string; service_id: string; reason: string; organization_name: string; name: string }[];
+  error: string | null;
+};
+
+/** How often the run screen re-reads a run that has not finished. */
+const RUN_POLL_MS = 1000;
 
 function BillingRun() {
   const [month, setMonth] = useState(previousMonth());
-  const [result, setResult] = useState<RunResult | null>(null);
+  const [run, setRun] = useState<BillingRunView | null>(null);
+  const [pollError, setPollError] = useState<unknown>(null);
   const { submit, error } = useSubmit(() => {
-    setResult(null);
-    return post<RunResult>("/api/v1/ops/billing/runs", { month });
-  }, setResult);
+    setRun(null);
+    setPollError(null);
+    return post<BillingRunView>("/api/v1/ops/billing/runs", { month });
+  }, setRun);
+  const finished = run !== null && (run.status === "done" || run.status === "failed");
+  useEffect(() => {
+    if (run === null || finished) return;
+    const timer = setTimeout(() => {
+      api<BillingRunView>(`/api/v1/ops/billing/runs/${run.id}`).then(setRun, setPollError);
+    }, RUN_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [run, finished]);
+  const total = run ? Math.max(run.contracts_total, run.contracts_done) : 0;
   return (
     <form class="form" onSubmit={submit} aria-labelledby="billing-heading">
       <h3 id="billing-heading">{t("billingRun")}</h3>
       <InputField id="billing-month" label={t("usageMonth")} type="month" required value={month} set={setMonth} />
-      <ProblemView error={error} />
-      {result && (
-        <p role="status" class="run-result">
-          {t("runDone", { n: result.invoices_issued })}
-          {result.contracts_waiting_for_account > 0 && ` ${t("runWaiting", { n: result.contracts_waiting_for_account })}`}
-        </p>
+      <ProblemView error={error || pollError} />
+      {run && (
+        <div class="run-progress" data-status={run.status}>
+          <progress
+            id="billing-run-progress"
+            aria-label={t("runProgress")}
+            max={total || 1}
+            value={finished && total === 0 ? 1 : run.contracts_done}
+          />
+          <p role="status" class="run-result">
+            {t(`runStatus_${run.status}`)}{" "}
+            {t("runContracts", { done: run.contracts_done, total })}{" "}
+            {t("runDone", { n: run.invoices_issued })}
+            {run.supplementary_issued > 0 && ` ${t("runSupplementary", { n: run.supplementary_issued })}`}
+            {run.contracts_waiting_for_account > 0 && ` ${t("runWaiting", { n: run.contracts_waiting_for_account })}`}
+            {run.error && ` ${run.error}`}
+          </p>
+          {run.failed_groups.length > 0 && (
+            <div class="run-failures">
+              <p>{t("runFailedGroups", { n: run.failed_groups.length })}</p>
+              <ul>
+                {run.failed_groups.map((g) => (
+                  <li key={`${g.member_id}/${g.service_id}`}>
+                    <Link href={`/ops/customers/${g.member_id}`}>
+                      {[g.organization_name, g.name].filter(Boolean).join(" ") || g.member_id}
+                    </Link>{" "}
+                    {g.reason}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </div>
       )}
-      <button type="submit">{t("run")}</button>
+      <button type="submit" disabled={run !== null && !finished}>
+        {t("run")}
+      </button>
     </form>
   );
 }
@@ -148,7 +204,10 @@ const OPS_LINKS = [
   ["/ops/notices", "opsNotices"],
   ["/ops/inquiries", "opsInquiries"],
   ["/ops/billing", "billingRun"],
+  ["/ops/statements", "opsStatements"],
+  ["/ops/collection", "opsCollection"],
   ["/ops/dead-letters", "deadLetters"],
+  ["/ops/operators", "opsOperators"],
 ] as const;
 
 /** The console's own menu, on every ops page. */
@@ -266,6 +325,7 @@ export function OpsBillingPage() {
   return (
     <OpsConsole>
       <BillingRun />
+      <AccountingExport />
     </OpsConsole>
   );
 }

@@ -2,15 +2,17 @@
 // shown up front, a calendar of the selectable start dates (earliest marked), a
 // confirmation step, and the API's refusal (R12, R14 …) in its own words.
 import { useMemo, useState } from "preact/hooks";
-import { api } from "../api";
+import { api, type Schema } from "../api";
 import { lang, loc, t, yen } from "../i18n";
 import { navigate } from "../router";
 import { Checkbox, InputField, SelectField } from "../forms";
 import { Terms, type Term } from "../lists";
 import { Loading, ProblemView, useLoad } from "../ui";
+import { consumptionTax } from "../tax";
 import type { FieldSchema, Service } from "./public";
 
-type StartDates = { earliest: string; dates: string[] };
+/** The order calendar (R17): the selectable dates, the cut-off and today's effective order date. */
+type StartDates = Schema<"StartDatesView">;
 type Options = Record<string, string | number | boolean>;
 
 function fieldTitle(spec: FieldSchema, name: string): string {
@@ -141,9 +143,33 @@ function StartDateCalendar(props: { calendar: StartDates; value: string; set: (d
         })}
       </div>
       <p class="hint">{t("earliestIs", { d: calendar.earliest })}</p>
+      <CutoffRule calendar={calendar} />
       <p role="status">{value ? t("chosenDate", { d: value }) : t("noDateChosen")}</p>
     </div>
   );
+}
+
+/** R17 beside the calendar: the 13:00 cut-off and the order date an order placed now gets. */
+function CutoffRule({ calendar }: { calendar: StartDates }) {
+  return (
+    <p class="hint cutoff-rule" id="cutoff-rule">
+      {t("cutoffRule", { cutoff: calendar.cutoff })}
+      {calendar.effective_order_date && (
+        <>
+          {" "}
+          <strong class="effective-order-date">{t("effectiveOrderDate", { d: calendar.effective_order_date })}</strong>
+        </>
+      )}
+    </p>
+  );
+}
+
+/** The service's early-termination rule in words, with the amount it would be (R20). */
+function terminationRule(service: Service, monthlyTotal: number): string {
+  const rule = service.early_termination;
+  if (rule.kind === "fixed" && rule.amount !== undefined) return t("etFixedRule", { amount: yen(rule.amount) });
+  if (rule.kind === "remaining_months") return t("etRemainingRule", { monthly: yen(monthlyTotal) });
+  return t("etNone");
 }
 
 function newKey(): string {
@@ -171,6 +197,7 @@ export function OrderPage({ id }: { id: string }) {
   const [review, setReview] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [sending, setSending] = useState(false);
+  const [accepted, setAccepted] = useState(false);
 
   if (!loaded.data) return <Loading error={loaded.error} />;
   const [service, calendar] = loaded.data;
@@ -188,6 +215,7 @@ export function OrderPage({ id }: { id: string }) {
       return;
     }
     setError(null);
+    setAccepted(false);
     setReview(newKey());
   };
 
@@ -216,12 +244,19 @@ export function OrderPage({ id }: { id: string }) {
   };
 
   if (review) {
+    // The amounts as the invoices will show them (R25): tax once per invoice, rounded down.
+    const monthlyTotal = plan.monthly_fee * qty;
+    const monthlyTax = consumptionTax(monthlyTotal);
     const rows: Term[] = [
       [t("service"), loc(service.name)],
       [t("plan"), loc(plan.name)],
-      [t("monthlyFee"), yen(plan.monthly_fee)],
-      [t("initialFee"), yen(plan.initial_fee)],
+      [t("unitFee"), yen(plan.monthly_fee)],
       [t("quantity"), String(qty)],
+      [t("monthlyTotal"), yen(monthlyTotal), "review-monthly-total"],
+      [t("monthlyTax"), yen(monthlyTax), "review-tax"],
+      [t("monthlyWithTax"), yen(monthlyTotal + monthlyTax), "review-monthly-with-tax"],
+      [t("initialFeeOnce"), yen(plan.initial_fee), "review-initial-fee"],
+      plan.initial_fee > 0 && [t("initialFeeTax"), yen(consumptionTax(plan.initial_fee)), "review-initial-tax"],
       [t("startDate"), startDate],
       ...fields
         .filter(([name]) => options[name] !== undefined)
@@ -229,21 +264,46 @@ export function OrderPage({ id }: { id: string }) {
           fieldTitle(spec, name),
           typeof options[name] === "boolean" ? (options[name] ? t("yes") : t("none")) : String(options[name]),
         ]),
+    ].filter((row): row is Term => Boolean(row));
+    const terms: Term[] = [
+      [
+        t("minimumTerm"),
+        service.minimum_term_months ? t("months", { n: service.minimum_term_months }) : t("none"),
+        "review-minimum-term",
+      ],
+      [t("earlyTermination"), terminationRule(service, monthlyTotal), "review-termination"],
+      [t("cancellableOnSite"), service.cancellable_on_site ? t("cancellableYes") : t("cancellableNo")],
     ];
+    if (service.free_first_month) terms.push([t("freeFirstMonth"), t("yes")]);
+    const submit = (event: Event) => {
+      event.preventDefault();
+      if (accepted) void place();
+    };
     return (
-      <section aria-labelledby="review-heading">
+      <form class="review" aria-labelledby="review-heading" onSubmit={submit}>
         <h2 id="review-heading">{t("confirmTitle")}</h2>
         <Terms rows={rows} />
+        <p class="hint tax-note">{t("taxNote")}</p>
+        <h3 id="review-terms-heading">{t("termsHeading")}</h3>
+        <Terms rows={terms} />
+        <Checkbox id="accept-terms" checked={accepted} set={setAccepted}>
+          {t("acceptTerms")}
+        </Checkbox>
+        {!accepted && (
+          <p class="hint" id="accept-terms-hint">
+            {t("acceptTermsNeeded")}
+          </p>
+        )}
         <ProblemView error={error} />
         <div class="actions">
           <button type="button" class="secondary" onClick={() => setReview(null)}>
             {t("back")}
           </button>
-          <button type="button" onClick={place} disabled={sending}>
+          <button type="submit" disabled={sending || !accepted} aria-describedby={accepted ? undefined : "accept-terms-hint"}>
             {t("placeOrder")}
           </button>
         </div>
-      </section>
+      </form>
     );
   }
 
