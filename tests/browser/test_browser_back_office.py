@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from playwright.async_api import expect
 
@@ -231,3 +232,43 @@ async def test_issue16_r30_r34_operator_finds_reads_ends_confirms_and_audits(
     # The member's own security actions are in the trail too (R34): the login (identity).
     await console.goto(customer_url)
     await expect(trail.locator("tr[data-service='identity']").first).to_be_visible()
+
+
+async def test_r30_document_and_inquiry_desks_name_the_member_and_link_the_customer_page(
+    stack: Any, new_page: Any, screens: Any, ops: Any
+) -> None:
+    # A sole proprietor (the registration's organization is the shop's name) sends an
+    # identity document and asks a question; both desks name the shop and the person.
+    proprietor = await stack.register_and_login(entity_type="sole_proprietor")
+    form = aiohttp.FormData()
+    form.add_field("document_type", "passport")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+    form.add_field("file", png, filename="passport.png", content_type="image/png")
+    async with stack.http.post(
+        "/api/v1/me/identity-documents", data=form, headers=proprietor.headers
+    ) as response:
+        document = await response.json()
+        assert response.status == 201, document
+    question = {"category": "general", "subject": "名寄せ確認", "body": "書類を送りました。"}
+    async with stack.http.post(
+        "/api/v1/inquiries", json=question, headers=proprietor.headers
+    ) as response:
+        inquiry = await response.json()
+        assert response.status == 201, inquiry
+    names = "山田商店 / 山田 太郎"
+
+    console = await new_page()
+    await ops.log_in(console)
+    await console.get_by_role("link", name="書類審査").click()
+    document_row = console.locator(f"tr[data-document-id='{document['id']}']")
+    await expect(document_row.locator(".member-note")).to_contain_text(names)
+    await screens.shot(console, "documents-desk-names")
+
+    await console.get_by_role("link", name="お問い合わせ対応").click()
+    inquiry_row = console.locator(f"tr[data-inquiry-id='{inquiry['id']}']")
+    # Notification names the member once identity's verification event reached its copy.
+    await expect(inquiry_row.locator(".member-note")).to_contain_text(names)
+    await screens.shot(console, "inquiries-desk-names")
+    await inquiry_row.locator(".member-note a").click()
+    await expect(console.get_by_role("heading", name=names)).to_be_visible()
+    await expect(console.locator("dl.profile")).to_contain_text(proprietor.email)

@@ -22,6 +22,8 @@ from bizmall_testkit.data import last_month_start
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 PASSWORD = "browser-member-password-2024"
+#: The review step's consent to the service's terms (R20), needed before ordering.
+ACCEPT_TERMS = "サービスの利用規約と上記のご契約条件に同意する"
 #: Set to refresh the README's screenshots (docs/screenshots/) from this journey.
 README_SCREENSHOTS = os.environ.get("BIZMALL_README_SCREENSHOTS") == "1"
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -89,7 +91,9 @@ async def test_member_orders_in_the_browser_ops_activate_and_bill_it(
     await page.get_by_label("メールアドレス").fill(address)
     await page.get_by_label("パスワード").fill(PASSWORD)
     await page.get_by_label("担当者氏名").fill("鈴木 一郎")
+    await page.get_by_label("フリガナ").fill("スズキ イチロウ")  # R5's optional reading
     await page.get_by_label("法人名・屋号").fill("ブラウザテスト株式会社")
+    await page.get_by_label("部署名").fill("情報システム部")
     number = page.get_by_label("法人番号（13桁）")
     valid = e2e.corporate_number()
     wrong_check = str((int(valid[0]) % 9) + 1) + valid[1:]
@@ -108,6 +112,13 @@ async def test_member_orders_in_the_browser_ops_activate_and_bill_it(
     await screens.shot(page, "register")
     await page.get_by_role("button", name="登録する").click()
     await expect(page.get_by_role("status")).to_contain_text("確認メールを送信しました")
+    (registered,) = await stack.query(
+        "identity", "SELECT name_kana, department FROM members WHERE login_id = $1", address
+    )
+    assert (registered["name_kana"], registered["department"]) == (
+        "スズキ イチロウ",
+        "情報システム部",
+    )
 
     # The link of the verification email, opened in the browser.
     token = await stack.verification_token(address)
@@ -124,8 +135,9 @@ async def test_member_orders_in_the_browser_ops_activate_and_bill_it(
     await screens.shot(page, "order-form")
     await page.get_by_role("button", name="確認へ進む").click()
     await expect(page.get_by_role("heading", name="申込内容の確認")).to_be_visible()
-    await expect(page.locator(".rules")).to_contain_text(date)
+    await expect(page.locator(".rules").first).to_contain_text(date)
     await screens.shot(page, "order-review")
+    await page.get_by_label(ACCEPT_TERMS).check()  # R20: the member accepts the terms
     await page.get_by_role("button", name="申し込む").click()
     await expect(page.get_by_role("status")).to_have_text("お申し込みを受け付けました。")
     order_id = page.url.split("/orders/")[1].split("?")[0]
@@ -170,6 +182,8 @@ async def test_member_orders_in_the_browser_ops_activate_and_bill_it(
     invoice = page.locator("table.invoices tbody tr")
     for _ in range(60):
         await ops_page.get_by_role("button", name="実行").click()
+        # The run goes on in the background (R39): its progress bar ends at "done".
+        await expect(ops_page.locator(".run-progress")).to_have_attribute("data-status", "done")
         await expect(ops_page.locator(".run-result")).to_contain_text("件の請求書を発行しました")
         await page.goto(f"{base}/invoices")
         await expect(page.get_by_role("heading", name="請求書")).to_be_visible()
@@ -210,6 +224,7 @@ async def test_a_sole_proprietor_is_shown_r12s_refusal(
     await fill_order(page, stack.base_url, service, 1)
     await page.get_by_label("内線番号の桁数").fill("3")
     await page.get_by_role("button", name="確認へ進む").click()
+    await page.get_by_label(ACCEPT_TERMS).check()
     await page.get_by_role("button", name="申し込む").click()
 
     refusal = page.locator(".problem")
@@ -232,6 +247,7 @@ async def test_an_over_limit_quantity_shows_r14s_message(
     await expect(page.locator("#quantity-hint")).to_contain_text(f"1回の申込は{limit}まで")
     await page.get_by_label("内線番号の桁数").fill("3")
     await page.get_by_role("button", name="確認へ進む").click()
+    await page.get_by_label(ACCEPT_TERMS).check()
     await page.get_by_role("button", name="申し込む").click()
 
     refusal = page.locator(".problem")

@@ -166,7 +166,7 @@ async def test_r21_account_transfer_applied_and_completed(
 
     console = await new_page()
     await ops.log_in(console)
-    await console.get_by_role("link", name="口座振替").click()
+    await console.get_by_role("link", name="口座振替", exact=True).click()
     ops_row = console.locator(f"tr[data-member-id='{member.id}']")
     await expect(ops_row).to_contain_text("0005-123")
     await screens.shot(console, "ops-transfers")

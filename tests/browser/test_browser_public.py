@@ -49,12 +49,17 @@ async def test_english_switch_labels_and_api_messages(
     assert text and not JAPANESE.search(text), text
     await screens.shot(page, "login-refused-en")
 
+    # The user guide answers the guide's questions (issue 18), with the contact center's
+    # hours and the days it is closed (R14).
     await page.get_by_role("link", name="User guide").click()
-    await expect(page.get_by_text("Which start dates can I choose?")).to_be_visible()
+    await expect(page.get_by_text("What is my login ID?")).to_be_visible()
+    await expect(page.get_by_text("I have not received the activation notice.")).to_be_visible()
+    await expect(page.locator(".contact-center-hours")).to_contain_text("year-end break")
 
     # And back to Japanese.
     await page.get_by_role("button", name="日本語").click()
-    await expect(page.get_by_text("利用開始日はいつから選べますか？")).to_be_visible()
+    await expect(page.get_by_text("ログインIDには何を使いますか？")).to_be_visible()
+    await expect(page.locator(".contact-center-hours")).to_contain_text("年末年始は休業")
 
 
 async def test_phone_width_has_no_horizontal_overflow(
@@ -157,6 +162,8 @@ async def test_an_order_placed_with_the_keyboard_alone(
     await tab_to(page.get_by_role("button", name="確認へ進む"))
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", name="申込内容の確認")).to_be_visible()
+    await tab_to(page.get_by_label("サービスの利用規約と上記のご契約条件に同意する"))
+    await page.keyboard.press("Space")
     await tab_to(page.get_by_role("button", name="申し込む"))
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("status")).to_have_text("お申し込みを受け付けました。")

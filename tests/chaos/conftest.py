@@ -416,6 +416,12 @@ class ChaosStack(SupervisedStack):
     async def run_billing(self, month: str) -> dict[str, Any]:
         return await self.client.run_billing(month)
 
+    async def start_billing_run(self, month: str) -> dict[str, Any]:
+        return await self.client.start_billing_run(month)
+
+    async def billing_run(self, run_id: str) -> dict[str, Any]:
+        return await self.client.billing_run(run_id)
+
     # ---- orders
 
     async def services(self) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from bizmall_testkit.processes import alive
 from bizmall_testkit.stack import free_port_base_for, running_stack, stack_env
 from devrun import plan as devrun_plan
 from devrun.smtp_sink import MaildirSink
+from servicekit.demo import DEFAULT_DEMO_MEMBER_EMAIL, DEFAULT_DEMO_MEMBER_PASSWORD
 
 SERVICES = devrun_plan.SERVICES
 #: The compose service running each role of an app.
@@ -117,6 +118,11 @@ def test_local_mode_sets_only_variables_the_apps_read() -> None:
     for proc in plan.apis:
         variables.update(proc.env)
     variables.pop("PYTHONUNBUFFERED")
+    # Local mode's own declaration (R40), read by every app under this one name.
+    assert variables.pop("BIZMALL_LOCAL_MODE") == "1"
+    for app in (*devrun_plan.SERVICES, devrun_plan.GATEWAY):
+        field = devrun_plan.settings_class(app).model_fields["local_mode"]
+        assert field.validation_alias == "BIZMALL_LOCAL_MODE"
     for variable in variables:
         app, _, field = variable.partition("_")
         cls = devrun_plan.settings_class(app.lower())
@@ -214,7 +220,9 @@ async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
     base = free_port_base_for()
     # Explicit variables win: the run's own databases, exchange and names; mail goes
     # to devrun's own Maildir sink on a free port.
-    env = await stack_env(infra, base=base, var_dir=tmp_path, smtp=None, database_hint="devrun")
+    env = await stack_env(
+        infra, base=base, var_dir=tmp_path, smtp=None, database_hint="devrun", demo_member=True
+    )
     async with running_stack(env, tmp_path / "stack.log") as running:
         async with aiohttp.ClientSession() as session:
             for port in (base, *(base + n for n in range(1, 6))):
@@ -229,7 +237,35 @@ async def test_local_stack_comes_up_beside_another_and_stops_on_sigint(
                 assert response.status == 200
                 lineup = await response.json()
             assert len(lineup["items"]) >= 8
+            await _check_the_demo_members_records(session, f"http://127.0.0.1:{base}")
         assert len(running.pids) >= 11  # five APIs, five workers, the gateway
     # Leaving the block sent SIGINT: devrun ended cleanly and took every process along.
     assert running.process.returncode == 0, running.log.tail()
     assert [pid for pid in running.pids if alive(pid)] == []
+
+
+async def _check_the_demo_members_records(session: aiohttp.ClientSession, gateway: str) -> None:
+    """The README's demo member logs in and finds a real My Page (issue 18): orders in
+    several states, active and ended contracts, issued and paid invoices, an answered
+    inquiry — every record made by the services' own seeds through their handlers."""
+    login = {"login_id": DEFAULT_DEMO_MEMBER_EMAIL, "password": DEFAULT_DEMO_MEMBER_PASSWORD}
+    async with session.post(f"{gateway}/api/v1/auth/login", json=login) as response:
+        assert response.status == 200, await response.text()
+        headers = {"Authorization": f"Bearer {(await response.json())['access_token']}"}
+
+    async def items(path: str) -> list[dict[str, Any]]:
+        async with session.get(f"{gateway}{path}?limit=100", headers=headers) as response:
+            assert response.status == 200, (path, await response.text())
+            return list((await response.json())["items"])
+
+    orders = await items("/api/v1/orders")
+    assert len(orders) == 5
+    assert {"received", "on_hold", "active"} <= {o["status"] for o in orders}, orders
+    contracts = await items("/api/v1/contracts")
+    assert len(contracts) == 3
+    assert sum(1 for c in contracts if c.get("end_date")) == 1, contracts
+    invoices = await items("/api/v1/invoices")
+    assert len(invoices) >= 3, invoices
+    assert sum(1 for i in invoices if i["status"] == "paid") == 1, invoices
+    inquiries = await items("/api/v1/inquiries")
+    assert [i["status"] for i in inquiries] == ["answered"]

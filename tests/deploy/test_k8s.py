@@ -43,11 +43,16 @@ CALLS = {
     "catalog": {"identity"},
     "ordering": {"identity"},
     "billing": {"identity"},
-    "notification": {"identity"},
+    "notification": {"identity", "billing"},  # billing: the invoice PDF (R41)
 }
 #: Read by ``python -m identity seed`` only, which Kubernetes does not run (the
 #: demo operator has no place in a cluster).
-SEED_ONLY = {"BIZMALL_DEMO_OPS_EMAIL", "BIZMALL_DEMO_OPS_PASSWORD"}
+SEED_ONLY = {
+    "BIZMALL_DEMO_OPS_EMAIL",
+    "BIZMALL_DEMO_OPS_PASSWORD",
+    "BIZMALL_DEMO_MEMBER_EMAIL",
+    "BIZMALL_DEMO_MEMBER_PASSWORD",
+}
 #: Settings the gateway inherits from ServiceSettings but never uses: it has no
 #: database, no broker and no events.
 UNUSED = {"gateway": {"database_url", "amqp_url", "event_secret_key"}}
@@ -591,6 +596,31 @@ def test_gateway_accepts_connections_from_anywhere(overlay: Rendered) -> None:
     gateway = next(p for p in overlay.pods() if p.owner == "gateway")
     rules = [r for s in _policies(overlay, gateway, "ingress") for r in s.get("ingress", [])]
     assert any("from" not in rule and _ports(rule) == {8000} for rule in rules)
+
+
+@pytest.mark.parametrize("app", SERVICES)
+def test_r40_every_service_pod_gets_its_keys_and_billing_its_issuer(
+    rendered: dict[str, Rendered],
+    deploy: Any,
+    app: str,
+    app_environment: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Outside local mode a process without them refuses to start (R40). Production's
+    # values are secret-store templates: each must be there; dev's demo values must pass.
+    cls = settings_class(app)
+    variables = {cls.model_construct().variable_of(n) for n in cls.required_outside_local_mode}
+    for name, overlay in rendered.items():
+        for pod in (p for p in overlay.pods() if p.app == app):
+            for container in pod.containers():
+                env = process_env(overlay, deploy, app, container)
+                where = f"{name} {pod.owner}/{container['name']}"
+                assert variables <= set(env), f"{where} misses {sorted(variables - set(env))}"
+                assert "BIZMALL_LOCAL_MODE" not in env, where
+                if name == "dev":
+                    app_environment(env)
+                    monkeypatch.delenv("BIZMALL_LOCAL_MODE", raising=False)
+                    assert cls().startup_problems() == [], where
 
 
 def test_pods_reach_only_the_data_stores_they_use(overlay: Rendered, app_environment: Any) -> None:

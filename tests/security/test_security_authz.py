@@ -9,13 +9,16 @@ from whose resource a probe reads. The test cases are generated from
 
 from __future__ import annotations
 
+import calendar
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
+from bizmall_testkit.data import today_in_japan
 from gateway.routes import ROUTES, Access, Route, requires_token
 
 pytestmark = pytest.mark.integration
@@ -23,14 +26,21 @@ pytestmark = pytest.mark.integration
 
 @dataclass(frozen=True)
 class Probe:
-    """One request; ``{order}``, ``{contract}``, ``{inquiry}`` and ``{random}`` in the
-    path become member A's resources (or an id nobody has)."""
+    """One request; ``{order}``, ``{contract}``, ``{inquiry}``, ``{member}`` and
+    ``{random}`` in the path become member A's resources and id (or an id nobody has);
+    ``{month_end}`` the default end date of A's contract (the end of this month)."""
 
     method: str
     path: str
     body: dict[str, Any] | None = None
     owned: bool = False
     """It reads member A's own resource: A gets 200, B (same company) 404."""
+    ops_status: int = 200
+    """What ops get on an ops route: 200, or for a write the answer that shows the route
+    let them in without changing anything (404 for an id nobody has, 422 for a body
+    missing what the action needs)."""
+    accept: str | None = None
+    """An ``Accept`` header (``text/csv``: the audit trail's streamed CSV)."""
 
 
 _V1 = "/api/v1"
@@ -63,30 +73,74 @@ MATRIX: dict[str, list[Probe]] = {
     f"{_V1}/inquiries": [
         Probe("GET", f"{_V1}/inquiries/{{inquiry}}", owned=True),
         Probe("GET", f"{_V1}/inquiries"),
+        # Issue 18 (R26): the member's reply in the thread of their own inquiry.
+        Probe("POST", f"{_V1}/inquiries/{{inquiry}}/replies", {"body": "追記です。"}, owned=True),
     ],
+    # Issue 16 (R30–R34): the customer directory, the withdrawal desk, the order view,
+    # contracts ended by ops, every service's audit trail (JSON and CSV). Writes carry an
+    # unknown id or an incomplete body, so ops show they get in without changing A's data.
     f"{_V1}/ops/identity": [
         Probe("GET", f"{_V1}/ops/identity/documents"),
         Probe("GET", f"{_V1}/ops/identity/withdrawals"),
+        Probe("GET", f"{_V1}/ops/identity/withdrawals?status=refused"),
+        Probe("POST", f"{_V1}/ops/identity/withdrawals/{{random}}/confirm", ops_status=404),
+        Probe(
+            "POST",
+            f"{_V1}/ops/identity/withdrawals/{{random}}/refuse",
+            {"reason": "権限確認"},
+            ops_status=404,
+        ),
         Probe("GET", f"{_V1}/ops/identity/members?q=ﾔﾏﾀﾞ"),
+        Probe("GET", f"{_V1}/ops/identity/members?q={{member}}"),
+        Probe("GET", f"{_V1}/ops/identity/members/{{member}}"),
+        Probe("GET", f"{_V1}/ops/identity/operators"),
+        Probe(
+            "POST", f"{_V1}/ops/identity/operators/{{random}}/second-factor-reset", ops_status=404
+        ),
         Probe("GET", f"{_V1}/ops/identity/audit-log"),
+        Probe("GET", f"{_V1}/ops/identity/audit-log?member_id={{member}}", accept="text/csv"),
     ],
     f"{_V1}/ops/catalog": [
         Probe("GET", f"{_V1}/ops/catalog/services"),
         Probe("GET", f"{_V1}/ops/catalog/audit-log"),
+        Probe("GET", f"{_V1}/ops/catalog/audit-log", accept="text/csv"),
     ],
     f"{_V1}/ops/ordering": [
         Probe("GET", f"{_V1}/ops/ordering/orders"),
+        Probe("GET", f"{_V1}/ops/ordering/orders?member_id={{member}}"),
         Probe("GET", f"{_V1}/ops/ordering/orders/{{order}}"),
+        Probe("GET", f"{_V1}/ops/ordering/contracts"),
+        Probe("GET", f"{_V1}/ops/ordering/contracts?member_id={{member}}"),
+        Probe("GET", f"{_V1}/ops/ordering/contracts/{{contract}}"),
+        Probe(
+            "GET",
+            f"{_V1}/ops/ordering/contracts/{{contract}}/cancellation-quote?end_date={{month_end}}",
+        ),
+        Probe("POST", f"{_V1}/ops/ordering/contracts/{{contract}}/cancel", {}, ops_status=422),
         Probe("GET", f"{_V1}/ops/ordering/audit-log"),
+        Probe("GET", f"{_V1}/ops/ordering/audit-log?member_id={{member}}", accept="text/csv"),
     ],
     f"{_V1}/ops/billing": [
         Probe("GET", f"{_V1}/ops/billing/invoices"),
+        Probe("GET", f"{_V1}/ops/billing/invoices?member_id={{member}}"),
         Probe("GET", f"{_V1}/ops/billing/audit-log"),
+        Probe("GET", f"{_V1}/ops/billing/audit-log?member_id={{member}}", accept="text/csv"),
+        Probe("GET", f"{_V1}/ops/billing/account-transfer-debits"),
+        Probe("GET", f"{_V1}/ops/billing/failed-debits"),
+        Probe("GET", f"{_V1}/ops/billing/account-transfer-debits/{{random}}/file", ops_status=404),
     ],
     f"{_V1}/ops/notification": [
         Probe("GET", f"{_V1}/ops/notification/inquiries"),
+        Probe("GET", f"{_V1}/ops/notification/inquiries?member_id={{member}}"),
         Probe("GET", f"{_V1}/ops/notification/inquiries/{{inquiry}}"),
+        Probe(
+            "POST",
+            f"{_V1}/ops/notification/inquiries/{{random}}/answers",
+            {"body": "権限確認"},
+            ops_status=404,
+        ),
         Probe("GET", f"{_V1}/ops/notification/audit-log"),
+        Probe("GET", f"{_V1}/ops/notification/audit-log?member_id={{member}}", accept="text/csv"),
     ],
 }
 
@@ -126,6 +180,8 @@ async def world(stack: Any) -> World:
         "order": order["id"],
         "contract": contract["id"],
         "inquiry": inquiry_id,
+        "member": a.id,
+        "month_end": _month_end(today_in_japan()).isoformat(),
         "random": str(uuid.uuid4()),
     }
     return World(a, b, ops, ids)
@@ -142,8 +198,14 @@ class Answer:
         return f"{self.status} {self.body[:300]!r}"
 
 
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 async def call(stack: Any, probe: Probe, world: World, headers: dict[str, str]) -> Answer:
     path = probe.path.format(**world.ids)
+    if probe.accept is not None:
+        headers = {**headers, "Accept": probe.accept}
     async with stack.http.request(probe.method, path, json=probe.body, headers=headers) as r:
         body = await r.read()
         problem = await r.json(content_type=None) if r.status >= 400 else None
@@ -172,12 +234,18 @@ async def test_route(route: Route, stack: Any, world: World) -> None:
             assert anonymous.content_type.startswith("application/problem+json"), where
 
         if route.access is Access.OPS:
+            # Never data: nobody but ops reads A's record, trail or address here.
+            assert world.a.email.encode() not in anonymous.body, f"anonymous {where}"
             for member in (world.a, world.b):
                 answer = await call(stack, probe, world, member.headers)
                 assert answer.status == 403, f"member {where}: {answer}"
                 assert answer.problem is not None
+                assert answer.content_type.startswith("application/problem+json"), where
+                assert world.a.email.encode() not in answer.body, f"member {where}: {answer}"
             answer = await call(stack, probe, world, world.ops)
-            assert answer.status == 200, f"ops {where}: {answer}"
+            assert answer.status == probe.ops_status, f"ops {where}: {answer}"
+            if probe.accept == "text/csv":
+                assert answer.content_type.startswith("text/csv"), f"ops {where}: {answer}"
         elif route.access is Access.MEMBER:
             await _member_cell(stack, probe, world, where)
 
@@ -198,7 +266,8 @@ async def _member_cell(stack: Any, probe: Probe, world: World, where: str) -> No
     # sees only their own, so B's answer never holds A's resources or member id.
     assert b.status == 200, f"B {where}: {b}"
     assert a.status == 200, f"A {where}: {a}"
-    for secret in (world.a.id, world.a.email, *world.ids.values()):
+    owned = [v for k, v in world.ids.items() if k != "month_end"]  # a date is no secret
+    for secret in (world.a.id, world.a.email, *owned):
         assert secret.encode() not in b.body, f"B {where} sees A's {secret}: {b}"
 
 

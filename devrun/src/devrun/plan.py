@@ -33,7 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic_settings import BaseSettings
 
-from servicekit.settings import LOCAL_PORTS
+from servicekit.settings import LOCAL_MODE_VARIABLE, LOCAL_PORTS
 
 SERVICES: tuple[str, ...] = ("identity", "catalog", "ordering", "billing", "notification")
 GATEWAY = "gateway"
@@ -202,7 +202,9 @@ def app_env(
 def build(environ: Mapping[str, str] | None = None, smtp: tuple[str, int] | None = None) -> Plan:
     """The local stack described by ``environ`` (default: this process's environment)."""
     environ = os.environ if environ is None else environ
-    shared: dict[str, str] = {"PYTHONUNBUFFERED": "1"}
+    # Local mode declares itself: only here may the apps run on their built-in keys
+    # and issuer (R40); every other deployment must set its own.
+    shared: dict[str, str] = {"PYTHONUNBUFFERED": "1", LOCAL_MODE_VARIABLE: "1"}
     for app in APPS:
         shared.update(app_env(app, environ, smtp))
     base = port_base(environ)

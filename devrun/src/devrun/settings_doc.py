@@ -1,8 +1,10 @@
-"""The settings tables of README.md, generated from the apps' settings classes.
+"""The settings tables of docs/configuration.md, generated from the apps' settings classes.
 
-``python -m devrun.settings_doc`` prints them; ``--write README.md`` replaces
-the block between the markers (``make settings-doc``). A test fails when the
-README's block differs from what the classes say.
+``python -m devrun.settings_doc`` prints them; ``--write docs/configuration.md``
+replaces the block between the markers (``make settings-doc``). A test fails when
+the page's block differs from what the classes say. A field read under an alias
+(``validation_alias``, e.g. ``BIZMALL_DEMO_OPS_EMAIL``) is listed under the name
+the process really reads.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ def tables() -> str:
     ]
     for name, info in common.items():
         defaults = {app: _shown(getattr(local[app], name)) for app in SERVICES}
-        lines.append(_row(f"`<NAME>_{name.upper()}`", _common_default(defaults), info))
+        alias = info.validation_alias
+        variable = alias if isinstance(alias, str) else f"<NAME>_{name.upper()}"
+        lines.append(_row(f"`{variable}`", _common_default(defaults), info))
     for app in APPS:
         own = {
             name: info
@@ -44,9 +48,17 @@ def tables() -> str:
             continue
         lines += ["", f"Only {app} (`{env_prefix(app)}`):", "", *_HEADER]
         for name, info in own.items():
-            variable = f"`{env_prefix(app)}{name.upper()}`"
+            variable = f"`{variable_name(app, name, info)}`"
             lines.append(_row(variable, _shown(getattr(local[app], name)), info))
     return "\n".join(lines) + "\n"
+
+
+def variable_name(app: str, name: str, info: Any) -> str:
+    """The environment variable ``app`` reads for its field ``name``."""
+    alias = info.validation_alias
+    if isinstance(alias, str):
+        return alias
+    return f"{env_prefix(app)}{name.upper()}"
 
 
 def replace_block(text: str, block: str) -> str:

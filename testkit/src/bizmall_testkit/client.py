@@ -406,11 +406,33 @@ class Stack:
         assert contract["start_date"] == start.isoformat(), contract
         return contract
 
-    async def run_billing(self, month: str) -> dict[str, Any]:
-        """Ops bill ``month`` (``YYYY-MM``): ``POST /ops/billing/runs``."""
+    async def start_billing_run(self, month: str) -> dict[str, Any]:
+        """Ops start billing ``month`` (``YYYY-MM``): ``POST /ops/billing/runs`` answers
+        202 with the queued run (R39)."""
         ops = await self.ops_headers()
         body = {"month": month}
         async with self.http.post("/api/v1/ops/billing/runs", json=body, headers=ops) as response:
             answer: dict[str, Any] = await response.json()
+            assert response.status == 202, answer
+        return answer
+
+    async def billing_run(self, run_id: str) -> dict[str, Any]:
+        """``GET /ops/billing/runs/{id}``: the run with its progress so far."""
+        ops = await self.ops_headers()
+        async with self.http.get(f"/api/v1/ops/billing/runs/{run_id}", headers=ops) as response:
+            answer: dict[str, Any] = await response.json()
             assert response.status == 200, answer
         return answer
+
+    async def run_billing(self, month: str, *, timeout: float = 300.0) -> dict[str, Any]:
+        """Ops bill ``month``: start the run, then poll it until the billing worker has
+        finished it; returns the finished run (``invoices_issued``, ``failed_groups``…)."""
+        run_id = (await self.start_billing_run(month))["id"]
+
+        async def finished() -> dict[str, Any] | None:
+            run = await self.billing_run(run_id)
+            return run if run["status"] in ("done", "failed") else None
+
+        run: dict[str, Any] = await eventually(finished, timeout=timeout)
+        assert run["status"] == "done", run
+        return run

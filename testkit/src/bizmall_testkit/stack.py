@@ -58,9 +58,13 @@ def local_env(
     smtp: SmtpSink | None,
     credentials: Credentials = DEFAULT_CREDENTIALS,
     rate_limit_profile: str = "benchmark",
+    demo_member: bool = False,
 ) -> dict[str, str]:
     """This process's environment plus what every test stack sets, whichever servers it
     runs on: its ports and folder, where mail goes, the demo operator, the rate limits.
+
+    ``demo_member``: load the demo member with orders, contracts and invoices, as
+    ``make dev`` does (off by default: a test's own members are then the only ones).
 
     ``smtp``: where notification sends (None: devrun's own Maildir sink on a free port).
     ``rate_limit_profile``: ``benchmark`` lifts the per-IP limits (every test request
@@ -79,6 +83,8 @@ def local_env(
     env["BIZMALL_DEMO_OPS_EMAIL"] = credentials.ops_email
     env["BIZMALL_DEMO_OPS_PASSWORD"] = credentials.ops_password
     env["GATEWAY_RATE_LIMIT_PROFILE"] = rate_limit_profile
+    if not demo_member:
+        env["BIZMALL_DEMO_MEMBER_EMAIL"] = ""
     return env
 
 
@@ -93,11 +99,13 @@ async def stack_env(
     rate_limit_profile: str = "benchmark",
     otlp_endpoint: str | None = None,
     extra: Mapping[str, str] | None = None,
+    demo_member: bool = False,
 ) -> dict[str, str]:
     """The environment of a stack on ``base`` with this run's own databases, exchange,
     queues and Redis keys (inside the run's, so the run's clean-up removes them).
 
     ``smtp``, ``credentials``, ``rate_limit_profile``: see :func:`local_env`.
+    ``demo_member``: see :func:`local_env`.
     ``otlp_endpoint``: every process exports its spans there, set with the standard
     OpenTelemetry variables only. ``extra``: set last (replicas, job intervals ...).
     """
@@ -107,6 +115,7 @@ async def stack_env(
         smtp=smtp,
         credentials=credentials,
         rate_limit_profile=rate_limit_profile,
+        demo_member=demo_member,
     )
     # Another stack of this run may be up at the same time: each gets its own exchange,
     # queues and Redis keys. The gateway reads the maintenance windows notification
