@@ -1,6 +1,6 @@
 # bizmall developer commands. `make test` is what CI runs (.ci/run).
 .DEFAULT_GOAL := help
-.PHONY: help uv sync web test unit security lint fmt dev seed settings-doc bench chaos
+.PHONY: help uv sync web test unit security lint fmt dev seed settings-doc bench chaos web-lint web-types
 
 # uv itself: the one on PATH, else the one `make uv` installs with pip.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
@@ -10,9 +10,10 @@ help:
 	@echo "make security  the security suite of tests/security on a local stack of its own (~4 minutes)"
 	@echo "make chaos   fault injection (tests/chaos) on private servers it may break (~6 minutes)"
 	@echo "make unit    the unit tests alone: no database, broker or Redis needed (seconds)"
-	@echo "make lint    ruff (lint and format check), mypy and the layering contracts"
+	@echo "make lint    ruff (lint and format check), mypy, the layering contracts and web-lint (Biome, tsc, API types)"
 	@echo "make fmt     format and fix what ruff can"
 	@echo "make web     build the web client into web/dist (needs Node 20 and npm)"
+	@echo "make web-types  regenerate the web client's API types from the services' OpenAPI"
 	@echo "make dev     the whole system on localhost without Docker (Ctrl-C stops it)"
 	@echo "make seed    load the demo data into the running local system"
 	@echo "make bench   the benchmark suite of bench/ on a local stack of its own (~10 minutes)"
@@ -55,6 +56,18 @@ lint: sync
 	$(UV) run ruff format --check .
 	$(UV) run mypy libs/*/src gateway/src devrun/src testkit/src
 	$(UV) run lint-imports --no-cache
+	$(MAKE) web-lint
+
+# The web client: Biome's lint rules, the type check, and its API types current with
+# the services' OpenAPI schemas (web/src/api-types.ts; `make web-types` rewrites them).
+web-lint: sync
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -d web/node_modules ]; then cd web && npm ci --no-audit --no-fund && cd ..; fi; \
+	  cd web && npm run lint && npm run typecheck && npm run api-types:check; \
+	else echo "npm not found: web client not linted"; fi
+
+web-types: sync
+	cd web && npm run api-types
 
 fmt: sync
 	$(UV) run ruff format .
@@ -66,9 +79,9 @@ dev: sync web
 seed: sync
 	$(UV) run python -m devrun seed
 
-# Rewrites the settings tables of README.md from the apps' settings classes.
+# Rewrites the settings tables of docs/configuration.md from the apps' settings classes.
 settings-doc: sync
-	$(UV) run python -m devrun.settings_doc --write README.md
+	$(UV) run python -m devrun.settings_doc --write docs/configuration.md
 
 # The benchmark suite (bench/README.md): a local stack of its own, the ceilings beside
 # it, every figure with its ceiling and target printed and saved in
