@@ -15,11 +15,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
-import sys
-import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -30,6 +27,7 @@ from PIL import Image
 from playwright.async_api import expect
 
 from billing.domain.invoice_totals import consumption_tax
+from bizmall_testkit.processes import create_operator
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -258,25 +256,7 @@ async def test_r26_an_inquiry_is_a_thread_the_member_replies_and_ops_see_it(
 
 
 async def _new_operator(stack: Any) -> tuple[str, str]:
-    """An operator of its own (``python -m identity create-ops``): its first login enrols."""
-    email = f"ops-qr-{uuid.uuid4().hex[:8]}@bizmall.example"
-    password = "browser-ops-qr-password-2024"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "identity",
-        "create-ops",
-        "--email",
-        email,
-        "--password",
-        password,
-        env=stack.env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode()
-    return email, password
+    return await create_operator(stack.env, tag="qr")
 
 
 async def test_r29_an_operator_enrols_by_scanning_the_qr_code(

@@ -9,39 +9,19 @@ code), B enrols it, and identity's audit log holds ``ops.second_factor_reset`` b
 
 from __future__ import annotations
 
-import asyncio
-import sys
-import uuid
 from typing import Any
 
 import pyotp
 import pytest
 from playwright.async_api import expect
 
+from bizmall_testkit.processes import create_operator
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
 async def _new_operator(stack: Any) -> tuple[str, str]:
-    """An operator of its own (``python -m identity create-ops``), as in
-    ``test_browser_journey_gaps``: its first login enrols."""
-    email = f"ops-reset-{uuid.uuid4().hex[:8]}@bizmall.example"
-    password = "browser-ops-reset-password-2024"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "identity",
-        "create-ops",
-        "--email",
-        email,
-        "--password",
-        password,
-        env=stack.env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode()
-    return email, password
+    return await create_operator(stack.env, tag="reset")
 
 
 async def _api_enrol(stack: Any, email: str, password: str) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import aiohttp
 import pyotp
 import pytest
 
-from bizmall_testkit.processes import descendants
+from bizmall_testkit.processes import create_operator, descendants
 from identity.config import Settings as IdentitySettings
 from identity.domain.operators import totp_accepts
 
@@ -58,25 +56,7 @@ async def test_item1_parallel_login_guesses_from_20_addresses_stay_within_the_lo
 
 
 async def _new_operator(stack: Any) -> tuple[str, str]:
-    """An operator of its own (the demo operator's TOTP secret belongs to the stack)."""
-    email = f"ops-attack-{uuid.uuid4().hex[:8]}@bizmall.example"
-    password = "attack-ops-password-2024"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "identity",
-        "create-ops",
-        "--email",
-        email,
-        "--password",
-        password,
-        env=stack.env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await process.communicate()
-    assert process.returncode == 0, output.decode()
-    return email, password
+    return await create_operator(stack.env, tag="attack")
 
 
 async def test_item2_100_wrong_totp_codes_end_the_challenge(stack: Any) -> None:

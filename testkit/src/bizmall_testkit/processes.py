@@ -4,6 +4,9 @@ and waiting for a server's port to open or close."""
 from __future__ import annotations
 
 import asyncio
+import sys
+import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from devrun.smtp_sink import listening
@@ -52,3 +55,27 @@ async def wait_for_port(port: int, *, up: bool = True, timeout: float = 30) -> N
     except AssertionError:
         state = "listening" if up else "closed"
         raise AssertionError(f"{HOST}:{port} not {state} within {timeout:g}s") from None
+
+
+async def create_operator(env: Mapping[str, str], *, tag: str) -> tuple[str, str]:
+    """A new operator of a stack's own (``python -m identity create-ops`` with the stack's
+    environment ``env``): its login ID and password. Its first login enrols the second
+    factor, so a test knows the secret (the demo operator's belongs to the stack)."""
+    email = f"ops-{tag}-{uuid.uuid4().hex[:8]}@bizmall.example"
+    password = f"test-ops-{tag}-password-2024"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "identity",
+        "create-ops",
+        "--email",
+        email,
+        "--password",
+        password,
+        env=dict(env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+    return email, password

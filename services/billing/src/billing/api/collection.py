@@ -29,6 +29,7 @@ from billing.service_layer import collection
 from bizmall_events import LocalizedText
 from servicekit.auth import OpsOnly
 from servicekit.problems import Problem
+from servicekit.uploads import read_body
 
 router = APIRouter(prefix="/api/v1/ops/billing", tags=["ops: billing"])
 
@@ -258,17 +259,10 @@ async def apply_results(
     """Upload the bank's result file (the file itself as the body): code 0 → paid, any
     other code → failed debit, the invoice back on invoice payment with a new due date
     and the member emailed (R35). The same file twice changes nothing."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise _too_large()
-    content = bytearray()
-    async for chunk in request.stream():
-        content.extend(chunk)
-        if len(content) > MAX_BYTES:
-            raise _too_large()
+    content = await read_body(request, max_bytes=MAX_BYTES, too_large=_too_large)
     async with uow:
         found, outcome = await collection.apply_result_file(
-            uow=uow, batch_id=batch_id, content=bytes(content), settings=settings, actor=ops.subject
+            uow=uow, batch_id=batch_id, content=content, settings=settings, actor=ops.subject
         )
     return ResultsView.of(found, outcome)
 

@@ -19,6 +19,7 @@ from billing.api.statement_schemas import (
 from billing.service_layer import reconciliation
 from servicekit.auth import OpsOnly
 from servicekit.problems import Problem
+from servicekit.uploads import read_body
 
 router = APIRouter(prefix="/api/v1/ops/billing/bank-statements", tags=["ops: billing"])
 
@@ -110,17 +111,10 @@ async def import_statement(
             "（Content-Type: text/csv）。",
             en="Send the statement CSV itself as the body (Content-Type: text/csv).",
         )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise _too_large()
-    content = bytearray()
-    async for chunk in request.stream():
-        content.extend(chunk)
-        if len(content) > MAX_BYTES:
-            raise _too_large()
+    content = await read_body(request, max_bytes=MAX_BYTES, too_large=_too_large)
     async with uow:
         imported = await reconciliation.import_statement(
-            uow=uow, content=bytes(content), file_name=file_name, actor=ops.subject
+            uow=uow, content=content, file_name=file_name, actor=ops.subject
         )
     if not imported.created:
         response.status_code = 200
