@@ -30,6 +30,7 @@ import { OpsAuditPage } from "./pages/ops-audit";
 import { OpsOperatorsPage } from "./pages/ops-operators";
 import { OpsStatementPage, OpsStatementsPage } from "./pages/ops-statements";
 import { OpsCollectionBatchPage, OpsCollectionPage } from "./pages/ops-collection";
+import { OpsInvoicePage } from "./pages/ops-invoice";
 import { OpsCatalogPage, OpsServicePage } from "./pages/ops-catalog";
 import {
   OpsContractPage,
@@ -92,6 +93,7 @@ export const ROUTES: Route[] = [
   // The ops console.
   { path: "/ops", access: "ops", page: () => <OpsPage /> },
   { path: "/ops/billing", access: "ops", page: () => <OpsBillingPage /> },
+  { path: "/ops/billing/invoices/:id", access: "ops", page: ({ params }) => <OpsInvoicePage key={params.id} id={params.id} /> },
   { path: "/ops/catalog", access: "ops", page: () => <OpsCatalogPage /> },
   { path: "/ops/catalog/:id", access: "ops", page: ({ params }) => <OpsServicePage id={params.id} /> },
   { path: "/ops/documents", access: "ops", page: () => <OpsDocumentsPage /> },

@@ -333,7 +333,9 @@ function InvoicesPart({ memberId }: { memberId: string }) {
         columns={[t("invoiceNumber"), t("service"), t("usagePeriod"), t("dueDate"), t("total"), t("paidAmount"), t("status")]}
         row={(invoice) => (
           <tr key={invoice.id} data-invoice-id={invoice.id}>
-            <th scope="row">{invoice.invoice_number}</th>
+            <th scope="row">
+              <Link href={`/ops/billing/invoices/${invoice.id}?member_id=${q(memberId)}`}>{invoice.invoice_number}</Link>
+            </th>
             <td>{loc(invoice.service_name)}</td>
             <td>
               {invoice.usage_period_start} – {invoice.usage_period_end}
