@@ -4860,6 +4860,8 @@ export interface components {
          * @description A background billing run and the progress it committed so far (R39).
          */
         RunView: {
+            /** Attempts */
+            attempts: number;
             /** Contracts Done */
             contracts_done: number;
             /** Contracts Total */

@@ -259,6 +259,8 @@ class RunView(BaseModel):
     requested_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    #: How many times a worker started executing it (more than 1: resumed after a stop).
+    attempts: int
     issue_date: date | None
     contracts_total: int
     contracts_done: int
