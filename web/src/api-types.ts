@@ -7298,6 +7298,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not one of the member's orders (`inquiry.order_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The request body stopped arriving (`request.timeout`). */
             408: {
                 headers: {
@@ -7508,7 +7517,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource, or one the caller may not see. */
+            /** @description Not one of the member's inquiries (`inquiry.not_found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7526,7 +7535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The resource's current state does not allow this. */
+            /** @description The inquiry is closed (`inquiry.closed`). */
             409: {
                 headers: {
                     [name: string]: unknown;

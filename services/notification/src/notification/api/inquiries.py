@@ -27,7 +27,12 @@ ops_router = APIRouter(prefix="/api/v1/ops/notification/inquiries", tags=["ops: 
 Limit = Annotated[int, Query(ge=1, le=100)]
 
 
-@member_router.post("", response_model=InquiryOut, status_code=201)
+@member_router.post(
+    "",
+    response_model=InquiryOut,
+    status_code=201,
+    responses={404: {"description": "Not one of the member's orders (`inquiry.order_not_found`)."}},
+)
 async def submit(uow: UowDep, member_id: CurrentMemberId, body: InquiryCreate) -> InquiryOut:
     """Send an inquiry; ``order_id`` comes from the order-bound form (R19) and must be one
     of the member's own orders (404 ``inquiry.order_not_found`` otherwise)."""
@@ -63,7 +68,15 @@ async def read_own(uow: UowDep, member_id: CurrentMemberId, inquiry_id: uuid.UUI
     return InquiryOut.of(inquiry)
 
 
-@member_router.post("/{inquiry_id}/replies", response_model=InquiryOut, status_code=201)
+@member_router.post(
+    "/{inquiry_id}/replies",
+    response_model=InquiryOut,
+    status_code=201,
+    responses={
+        404: {"description": "Not one of the member's inquiries (`inquiry.not_found`)."},
+        409: {"description": "The inquiry is closed (`inquiry.closed`)."},
+    },
+)
 async def reply(
     uow: UowDep, member_id: CurrentMemberId, inquiry_id: uuid.UUID, body: ReplyCreate
 ) -> InquiryOut:
