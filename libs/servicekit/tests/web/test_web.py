@@ -62,11 +62,22 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+#: The loggers of the app under test: a line another logger writes meanwhile (asyncio
+#: reporting a client session some earlier test left to the garbage collector) is not
+#: this request's.
+_APP_LOGGERS = {"tests.web", "servicekit.access"}
+
+
 @pytest.fixture
 def log_lines(capsys: pytest.CaptureFixture[str]) -> Any:
     configure_logging("web-test")
     capsys.readouterr()
-    return lambda: [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+    def lines() -> list[dict[str, Any]]:
+        records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        return [r for r in records if r.get("logger") in _APP_LOGGERS]
+
+    return lines
 
 
 async def test_incoming_request_id_is_used_echoed_and_bound_to_logs(
