@@ -79,6 +79,9 @@ class ServicePool:
     async def candidates(self) -> list[Target]:
         """Every target, the next in turn first and cooling-down ones last."""
         targets = await self._targets()
+        if len(targets) == 1:
+            # One address (a Kubernetes Service name): nothing to order.
+            return targets
         start = self._next % len(targets)
         self._next = start + 1
         ordered = targets[start:] + targets[:start]

@@ -15,6 +15,7 @@ caller decides whether that fails closed (login, registration, password reset:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ return {count, ttl}
 IPV6_CLIENT_PREFIX = 64
 
 
+# Parsing an address costs more than the rest of a counted read's own work; the
+# same few clients come again and again.
+@functools.lru_cache(maxsize=4096)
 def client_key(address: str) -> str:
     """The rate-limit identity of a client address: IPv4 as is, IPv6 by its /64.
 
