@@ -28,7 +28,7 @@ async def new_uow(request: Request) -> CatalogUnitOfWork:
 
 
 async def lineup_cache(request: Request) -> LineupCache:
-    """The app's one cache of public answers (made on first use)."""
+    """The app's one cache of public answers (made with the app, else on first use)."""
     cache: LineupCache | None = getattr(request.app.state, "lineup_cache", None)
     if cache is None:
         runtime: Runtime = request.app.state.runtime

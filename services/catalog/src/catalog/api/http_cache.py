@@ -31,12 +31,10 @@ async def cached_answer(
     cache_control: str = PUBLIC_CACHE_CONTROL,
     listing: bool = False,
 ) -> Response:
-    """The answer for ``name``: from the cache, else rendered and cached; 304 when the
-    client's ``If-None-Match`` already holds it. ``listing``: see :meth:`LineupCache.put`."""
-    answer = await cache.get(name)
-    if answer is None:
-        answer = CachedBody.of(await render())
-        await cache.put(name, answer, listing=listing)
+    """The answer for ``name``: from the cache (this process's, else Redis), else
+    rendered and cached; 304 when the client's ``If-None-Match`` already holds it.
+    ``listing``: see :meth:`LineupCache.answer`."""
+    answer = await cache.answer(name, render, listing=listing)
     return revalidatable(request, answer, cache_control=cache_control)
 
 
