@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -83,8 +84,14 @@ class JWKSVerifier:
 
     Clients send the same token with every request until it expires, and a
     signature check costs about half a millisecond here, so verified tokens
-    are remembered (up to ``remember_tokens``, until their ``exp``); the memory
-    is cleared whenever the published key set changes.
+    are remembered, keyed by the whole token string (so a token differing in
+    any byte, signature included, is verified afresh): at most
+    ``remember_tokens``, the least recently used dropped first, each only until
+    its ``exp`` (never the leeway beyond it), and only while the key set is
+    fresh. The memory is cleared whenever the published key set changes, which
+    is how a withdrawn signing key stops admitting its tokens. Nothing else
+    revokes an access token: identity revokes sessions by refusing their
+    refresh tokens, and an access token lives out its short ``exp``.
     """
 
     def __init__(
@@ -110,7 +117,7 @@ class JWKSVerifier:
         self._timeout = aiohttp.ClientTimeout(total=fetch_timeout)
         self._keys: dict[str, jwt.PyJWK] = {}
         self._published: dict[str, dict[str, Any]] = {}
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
         self._remember_limit = remember_tokens
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
@@ -128,8 +135,11 @@ class JWKSVerifier:
         fetched.
         """
         remembered = self._verified.get(token)
-        if remembered is not None and remembered[1] > time.time() and self._fresh():
-            return remembered[0]
+        if remembered is not None:
+            if remembered[1] > time.time() and self._fresh():
+                self._verified.move_to_end(token)
+                return remembered[0]
+            del self._verified[token]
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -156,14 +166,26 @@ class JWKSVerifier:
         except jwt.PyJWTError:
             raise _invalid_token() from None
         principal = Principal.from_claims(claims)
-        self._remember(token, principal, float(claims["exp"]))
+        expires_at = float(claims["exp"])
+        if expires_at > time.time():
+            # A token admitted only by the leeway is verified afresh each time.
+            self._remember(token, principal, expires_at)
         return principal
 
+    def remembers(self, token: str) -> bool:
+        """Whether ``token`` is held as verified (observable in tests), expired or not."""
+        return token in self._verified
+
+    @property
+    def remembered(self) -> int:
+        """How many verified tokens are held (at most ``remember_tokens``)."""
+        return len(self._verified)
+
     def _remember(self, token: str, principal: Principal, expires_at: float) -> None:
-        if len(self._verified) >= self._remember_limit:
-            # Dicts keep insertion order: drop the oldest entry.
-            del self._verified[next(iter(self._verified))]
         self._verified[token] = (principal, expires_at)
+        self._verified.move_to_end(token)
+        while len(self._verified) > self._remember_limit:
+            self._verified.popitem(last=False)
 
     async def close(self) -> None:
         """Close the HTTP session used to fetch keys."""

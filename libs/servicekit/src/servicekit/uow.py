@@ -209,6 +209,22 @@ class UnitOfWork(BaseUnitOfWork):
         """Send pending changes to the database without committing (ids, constraints)."""
         await self.session.flush()
 
+    def take_outbox_records(self, aggregate: Aggregate) -> list[OutboxRecord]:
+        """The outbox rows of the events ``aggregate`` recorded, left out of :meth:`commit`.
+
+        For a repository whose own statement writes a change and its events in one
+        round trip (a hot path): that statement inserts these rows, so they still
+        commit with the change, and it wakes the relay itself
+        (``pg_notify`` on :data:`~servicekit.outbox.OUTBOX_CHANNEL`). If the
+        statement writes nothing, roll back: the events are gone with it.
+        """
+        records = []
+        for event in aggregate.collect_events():
+            envelope = self.publish(event)
+            self._pending.remove(envelope)
+            records.append(OutboxRecord.of(envelope, self._headers.pop(envelope.id, None)))
+        return records
+
     async def _write(
         self,
         envelopes: list[Envelope],

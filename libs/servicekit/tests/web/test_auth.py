@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -252,6 +253,66 @@ async def test_tokens_of_a_withdrawn_key_are_rejected_once_the_keys_are_refetche
         await verifier.verify(current.sign())
 
         await assert_rejected(verifier, old_token)
+    finally:
+        await verifier.close()
+
+
+async def test_a_remembered_token_is_refused_once_its_exp_has_passed(
+    jwks_server: JwksServer,
+) -> None:
+    key = ed25519_key()
+    jwks_server.publish(key)
+    verifier = JWKSVerifier(jwks_server.url, leeway_seconds=0)
+    expires = int(time.time()) + 2
+    token = key.sign(exp=expires)
+    try:
+        await verifier.verify(token)
+        assert verifier.remembers(token)
+        await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+
+        problem = await assert_rejected(verifier, token)
+    finally:
+        await verifier.close()
+    assert "expired" in str(problem.en)
+    assert not verifier.remembers(token)
+
+
+async def test_a_remembered_token_answers_for_itself_only(
+    jwks_server: JwksServer, verifier: JWKSVerifier
+) -> None:
+    key = ed25519_key()
+    jwks_server.publish(key)
+    first, second = key.sign(sub="member-1"), key.sign(sub="member-2")
+    assert (await verifier.verify(first)).subject == "member-1"
+    assert (await verifier.verify(second)).subject == "member-2"
+    assert (await verifier.verify(first)).subject == "member-1"
+
+    # The remembered token's header and claims under another token's signature.
+    spliced = first.rsplit(".", 1)[0] + "." + second.rsplit(".", 1)[1]
+    await assert_rejected(verifier, spliced)
+    elevated = key.sign(sub="member-1", roles=["ops"])
+    assert (await verifier.verify(elevated)).is_ops
+    assert not (await verifier.verify(first)).is_ops
+
+
+async def test_remembered_tokens_are_bounded_and_the_least_recently_used_goes_first(
+    jwks_server: JwksServer,
+) -> None:
+    key = ed25519_key()
+    jwks_server.publish(key)
+    verifier = JWKSVerifier(jwks_server.url, remember_tokens=2)
+    tokens = [key.sign(sub=f"member-{n}") for n in range(3)]
+    try:
+        await verifier.verify(tokens[0])
+        await verifier.verify(tokens[1])
+        await verifier.verify(tokens[0])
+        await verifier.verify(tokens[2])
+        assert verifier.remembered == 2
+        assert [verifier.remembers(t) for t in tokens] == [True, False, True]
+
+        # The one dropped is verified afresh, as any token would be.
+        assert (await verifier.verify(tokens[1])).subject == "member-1"
+        assert verifier.remembered == 2
     finally:
         await verifier.close()
 

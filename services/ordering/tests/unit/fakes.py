@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from bizmall_events import ContractTerms, LocalizedText, ServiceSnapshot
 from jpcalendar import JST
-from ordering.adapters.repository import EarlierRequest
+from ordering.adapters.held_copies import HeldMember
+from ordering.adapters.repository import EarlierRequest, KeyClaim
 from ordering.domain.contract import Contract, ContractStatus
 from ordering.domain.member import Member
 from ordering.domain.order import Order
@@ -78,6 +79,25 @@ class InMemoryOrders(_AggregateStore[Order]):
     def __init__(self, uow: FakeOrderingUnitOfWork) -> None:
         super().__init__(uow)
         self._notices = uow.notices
+        self._ordering = uow
+
+    async def place_if_held(
+        self, order: Order, *, member_version: int | None, key: KeyClaim | None
+    ) -> bool:
+        uow = self._ordering
+        if uow.catalog.current_version.get(order.service_id) != order.service_version:
+            return False
+        held = uow.members.members.get(order.member_id)
+        version = None if held is None else (-1 if held[1].withdrawn else held[0])
+        if version != member_version:
+            return False
+        if key is not None:
+            claimed = uow.request_keys.keys.get((order.member_id, key.key))
+            if claimed is not None and claimed[2] >= key.expired_before:
+                return False
+            uow.request_keys.keys[(order.member_id, key.key)] = (key.body_hash, order.id, key.at)
+        await self.add(order)
+        return True
 
     async def page(
         self,
@@ -174,8 +194,11 @@ class InMemoryCatalogCopy:
     def __init__(self) -> None:
         self.versions: dict[tuple[uuid.UUID, int], ServiceSnapshot] = {}
         self.current_version: dict[uuid.UUID, int] = {}
+        #: What :meth:`current` last read, by service (the process's memory).
+        self.held: dict[uuid.UUID, ServiceSnapshot] = {}
 
     async def store(self, snapshot: ServiceSnapshot) -> bool:
+        self.held.pop(snapshot.service_id, None)
         self.versions.setdefault((snapshot.service_id, snapshot.service_version), snapshot)
         held = self.current_version.get(snapshot.service_id)
         if held is not None and held >= snapshot.service_version:
@@ -185,7 +208,14 @@ class InMemoryCatalogCopy:
 
     async def current(self, service_id: uuid.UUID) -> ServiceSnapshot | None:
         version = self.current_version.get(service_id)
-        return self.versions[(service_id, version)] if version is not None else None
+        if version is None:
+            self.held.pop(service_id, None)
+            return None
+        self.held[service_id] = self.versions[(service_id, version)]
+        return self.held[service_id]
+
+    def held_current(self, service_id: uuid.UUID) -> ServiceSnapshot | None:
+        return self.held.get(service_id)
 
     async def version(self, service_id: uuid.UUID, version: int) -> ServiceSnapshot | None:
         return self.versions.get((service_id, version))
@@ -196,6 +226,8 @@ class InMemoryMemberCopies:
 
     def __init__(self) -> None:
         self.members: dict[uuid.UUID, tuple[int, Member]] = {}
+        #: What :meth:`get` last read, by member (the process's memory).
+        self.held_members: dict[uuid.UUID, HeldMember] = {}
         self.documents: dict[uuid.UUID, tuple[int, uuid.UUID, str]] = {}
         self.locked: list[uuid.UUID] = []
 
@@ -209,6 +241,7 @@ class InMemoryMemberCopies:
         name: str | None = None,
         organization_name: str | None = None,
     ) -> None:
+        self.held_members.pop(member_id, None)
         held = self.members.get(member_id)
         if held is not None and held[0] >= version:
             return
@@ -225,6 +258,7 @@ class InMemoryMemberCopies:
         )
 
     async def mark_withdrawn(self, member_id: uuid.UUID) -> None:
+        self.held_members.pop(member_id, None)
         held = self.members.get(member_id)
         if held is not None:
             version, member = held
@@ -232,7 +266,14 @@ class InMemoryMemberCopies:
 
     async def get(self, member_id: uuid.UUID) -> Member | None:
         held = self.members.get(member_id)
-        return held[1] if held is not None else None
+        self.held_members[member_id] = HeldMember(
+            member=held[1] if held is not None else None,
+            version=held[0] if held is not None else None,
+        )
+        return self.held_members[member_id].member
+
+    def held(self, member_id: uuid.UUID) -> HeldMember | None:
+        return self.held_members.get(member_id)
 
     async def many(self, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Member]:
         return {m: self.members[m][1] for m in set(member_ids) if m in self.members}

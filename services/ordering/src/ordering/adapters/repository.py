@@ -11,6 +11,7 @@ table's columns; JSON columns say how they read back).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 
 from bizmall_events import ContractTerms, LocalizedText, ServiceSnapshot
+from ordering.adapters.held_copies import HeldCopies, HeldMember
 from ordering.adapters.tables import (
     ActivationNoticeIssued,
     CatalogServiceCurrent,
@@ -36,8 +38,10 @@ from ordering.domain.contract import Contract, ContractStatus
 from ordering.domain.member import Member
 from ordering.domain.order import Order, StatusChange
 from servicekit.aggregate import Aggregate
+from servicekit.outbox import OUTBOX_CHANNEL, OutboxRecord
 from servicekit.pagination import Page, after_cursor, page_of
 from servicekit.repository import SqlRepository
+from servicekit.uow import UnitOfWork
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -106,8 +110,8 @@ class _AggregateRepository(SqlRepository, Generic[A]):
 
     async def add(self, item: A) -> None:
         """Insert a new aggregate."""
-        self.session.add(self._mapping.row(**self._mapping.values(item), **self._changed()))
-        await self.session.flush()
+        values = {**self._mapping.values(item), **self._changed()}
+        await self.session.execute(sa.insert(self._mapping.row).values(**values))
         self.track(item)
 
     async def save(self, item: A) -> None:
@@ -144,11 +148,37 @@ class _AggregateRepository(SqlRepository, Generic[A]):
         )
 
 
+#: The current version of a service and its snapshot as JSON text (parsed once, by pydantic).
+_CURRENT_SNAPSHOT = (
+    sa.select(
+        col(CatalogServiceCurrent.version), sa.cast(col(CatalogServiceVersion.snapshot), sa.Text)
+    )
+    .join_from(
+        CatalogServiceCurrent,
+        CatalogServiceVersion,
+        sa.and_(
+            col(CatalogServiceCurrent.service_id) == col(CatalogServiceVersion.service_id),
+            col(CatalogServiceCurrent.version) == col(CatalogServiceVersion.version),
+        ),
+    )
+    .where(col(CatalogServiceCurrent.service_id) == sa.bindparam("service_id"))
+)
+
+
 class CatalogCopy(SqlRepository):
-    """Every version of every service as catalog published it, and which one is current."""
+    """Every version of every service as catalog published it, and which one is current.
+
+    What :meth:`current` reads is also held in this process (``held``): see
+    :mod:`ordering.adapters.held_copies`.
+    """
+
+    def __init__(self, uow: UnitOfWork, *, held: HeldCopies) -> None:
+        super().__init__(uow)
+        self._held = held
 
     async def store(self, snapshot: ServiceSnapshot) -> bool:
         """Keep ``snapshot`` and make it current unless a newer version is held; True if it is."""
+        self._held.current.forget(snapshot.service_id)
         await self.session.execute(
             insert(CatalogServiceVersion)
             .values(
@@ -171,19 +201,25 @@ class CatalogCopy(SqlRepository):
         return (await self.session.execute(moved)).first() is not None
 
     async def current(self, service_id: uuid.UUID) -> ServiceSnapshot | None:
-        """The current version of a service as ordering knows it, or None."""
-        row = await self.session.scalar(
-            select(CatalogServiceVersion.snapshot)
-            .join(
-                CatalogServiceCurrent,
-                sa.and_(
-                    col(CatalogServiceCurrent.service_id) == col(CatalogServiceVersion.service_id),
-                    col(CatalogServiceCurrent.version) == col(CatalogServiceVersion.version),
-                ),
-            )
-            .where(col(CatalogServiceCurrent.service_id) == service_id)
-        )
-        return ServiceSnapshot.model_validate(row) if row is not None else None
+        """The current version of a service as ordering knows it, or None (read, then held)."""
+        row = (await self.session.execute(_CURRENT_SNAPSHOT, {"service_id": service_id})).first()
+        if row is None:
+            self._held.current.forget(service_id)
+            return None
+        version, document = row
+        snapshot = self._held.versions.get((service_id, version))
+        if snapshot is None:
+            snapshot = ServiceSnapshot.model_validate_json(document)
+        self._held.hold_current(snapshot)
+        return snapshot
+
+    def held_current(self, service_id: uuid.UUID) -> ServiceSnapshot | None:
+        """The version last read as current, without a round trip; None when none is held.
+
+        Only a guess: an order placed on it is stored by
+        :meth:`OrderRepository.place_if_held`, which checks it is still current.
+        """
+        return self._held.current_snapshot(service_id)
 
     async def version(self, service_id: uuid.UUID, version: int) -> ServiceSnapshot | None:
         """One version of a service as catalog published it (an order's, R28), or None."""
@@ -207,7 +243,14 @@ def _member(row: MemberCopy) -> Member:
 
 
 class MemberCopies(SqlRepository):
-    """Members as identity last described them, and their reviewed identity documents."""
+    """Members as identity last described them, and their reviewed identity documents.
+
+    What :meth:`get` reads is also held in this process, with its version (``held``).
+    """
+
+    def __init__(self, uow: UnitOfWork, *, held: HeldCopies) -> None:
+        super().__init__(uow)
+        self._held = held
 
     async def store(
         self,
@@ -220,6 +263,7 @@ class MemberCopies(SqlRepository):
         organization_name: str | None = None,
     ) -> None:
         """Upsert a member's copy unless a newer version is already held."""
+        self._held.members.forget(member_id)
         statement = insert(MemberCopy).values(
             member_id=member_id,
             aggregate_version=version,
@@ -246,6 +290,7 @@ class MemberCopies(SqlRepository):
 
     async def mark_withdrawn(self, member_id: uuid.UUID) -> None:
         """Record that the member was withdrawn (R11), whatever else the copy holds."""
+        self._held.members.forget(member_id)
         await self.session.execute(
             sa.update(MemberCopy)
             .where(col(MemberCopy.member_id) == member_id)
@@ -253,9 +298,25 @@ class MemberCopies(SqlRepository):
         )
 
     async def get(self, member_id: uuid.UUID) -> Member | None:
-        """The member's copy, or None when identity's events have not arrived yet."""
-        row = await self.session.get(MemberCopy, member_id)
-        return _member(row) if row is not None else None
+        """The member's copy, or None when identity's events have not arrived yet (held)."""
+        row = (
+            await self.session.execute(
+                select(MemberCopy).where(col(MemberCopy.member_id) == member_id)
+            )
+        ).scalar_one_or_none()
+        held = HeldMember(
+            member=_member(row) if row is not None else None,
+            version=row.aggregate_version if row is not None else None,
+        )
+        self._held.members.put(member_id, held)
+        return held.member
+
+    def held(self, member_id: uuid.UUID) -> HeldMember | None:
+        """The copy last read for the member, without a round trip; None when none is held.
+
+        Only a guess, checked by :meth:`OrderRepository.place_if_held` like the catalog's.
+        """
+        return self._held.members.get(member_id)
 
     async def many(self, member_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Member]:
         """The copies of ``member_ids`` that exist, by member id (one query for a page)."""
@@ -320,6 +381,105 @@ class MemberCopies(SqlRepository):
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class KeyClaim:
+    """An ``Idempotency-Key`` to claim with an order: free, or last claimed before
+    ``expired_before`` (then reused)."""
+
+    key: str
+    body_hash: str
+    at: datetime
+    expired_before: datetime
+
+
+def _table(model: Any) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+def _bound_row(table: sa.Table, prefix: str) -> list[sa.BindParameter[Any]]:
+    # One parameter per column, typed by it: asyncpg prepares the statement once.
+    return [sa.bindparam(f"{prefix}{column.name}", type_=column.type) for column in table.columns]
+
+
+@functools.cache
+def _placing_statement(*, with_key: bool, events: int) -> sa.Select[Any]:
+    """One statement storing an order, its ``events`` outbox rows and its key (``with_key``).
+
+    Everything is written only if the service version the order was checked
+    against is still current, the member's copy is still at ``member_version``
+    (NULL: no copy; a withdrawn copy never matches) and the key was free or
+    expired; otherwise nothing is. A key claimed by a request still in flight
+    makes the claim wait for it, as ``RequestKeys.claim`` does. It answers how
+    many orders and events it stored, and wakes the outbox relay (delivered
+    when the statement's transaction commits).
+    """
+    orders, outbox = _table(OrderRow), _table(OutboxRecord)
+    current, members = _table(CatalogServiceCurrent), _table(MemberCopy)
+    still_current = sa.exists().where(
+        current.c.service_id == sa.bindparam("o_service_id"),
+        current.c.version == sa.bindparam("o_service_version"),
+    )
+    member_version = (
+        sa.select(sa.case((members.c.withdrawn, -1), else_=members.c.aggregate_version))
+        .where(members.c.member_id == sa.bindparam("o_member_id"))
+        .scalar_subquery()
+    )
+    conditions = [
+        still_current,
+        member_version.is_not_distinct_from(sa.bindparam("member_version", type_=sa.Integer)),
+    ]
+    if with_key:
+        keys = _table(OrderRequestKey)
+        # Claimed only when the copies hold: the statement writes all or nothing.
+        claim = insert(keys).from_select(
+            ["member_id", "key", "body_hash", "order_id", "created_at"],
+            sa.select(
+                sa.bindparam("o_member_id", type_=keys.c.member_id.type),
+                sa.bindparam("k_key", type_=keys.c.key.type),
+                sa.bindparam("k_body_hash", type_=keys.c.body_hash.type),
+                sa.bindparam("o_id", type_=keys.c.order_id.type),
+                sa.bindparam("k_at", type_=keys.c.created_at.type),
+            ).where(*conditions),
+        )
+        claimed = (
+            claim.on_conflict_do_update(
+                index_elements=[keys.c.member_id, keys.c.key],
+                set_={
+                    "body_hash": claim.excluded.body_hash,
+                    "order_id": claim.excluded.order_id,
+                    "created_at": claim.excluded.created_at,
+                },
+                where=keys.c.created_at < sa.bindparam("k_expired_before"),
+            )
+            .returning(keys.c.key)
+            .cte("claimed")
+        )
+        conditions = [sa.exists(sa.select(claimed.c.key))]
+    placed = (
+        sa.insert(orders)
+        .from_select(list(orders.c.keys()), sa.select(*_bound_row(orders, "o_")).where(*conditions))
+        .returning(orders.c.id)
+        .cte("placed")
+    )
+    rows = [
+        sa.select(*_bound_row(outbox, f"e{number}_")).where(sa.exists(sa.select(placed.c.id)))
+        for number in range(events)
+    ]
+    stored = (
+        sa.insert(outbox)
+        .from_select(list(outbox.c.keys()), rows[0] if events == 1 else sa.union_all(*rows))
+        .returning(outbox.c.id)
+        .cte("stored")
+    )
+    woken = sa.select(sa.func.pg_notify(OUTBOX_CHANNEL, "")).select_from(placed).cte("woken")
+    return sa.select(
+        sa.select(sa.func.count()).select_from(placed).scalar_subquery().label("orders"),
+        sa.select(sa.func.count()).select_from(stored).scalar_subquery().label("events"),
+        sa.select(sa.func.count()).select_from(woken).scalar_subquery().label("woken"),
+    )
+
+
 class OrderRepository(_AggregateRepository[Order]):
     """Orders (:class:`Order`), with the plan, price and terms recorded at ordering (R28)."""
 
@@ -327,6 +487,48 @@ class OrderRepository(_AggregateRepository[Order]):
 
     def _changed(self) -> dict[str, Any]:
         return {"updated_at": self.clock()}
+
+    async def place_if_held(
+        self, order: Order, *, member_version: int | None, key: KeyClaim | None
+    ) -> bool:
+        """Store a new order, its events and its key in one statement, if still valid.
+
+        The order was checked against copies held in memory
+        (:meth:`CatalogCopy.held_current`, :meth:`MemberCopies.held`): it is
+        stored only if its ``service_version`` is still current and the member's
+        copy still at ``member_version`` (None: none), and, with ``key``, only if
+        the key is free or expired. False when nothing was stored: a copy moved
+        on or the key is taken; the caller rolls back (which also hands back the
+        connection) and places the order step by step. The order's events are
+        written by the statement, not by the unit of work's commit.
+
+        As the unit of work's first statement it runs as a transaction of its
+        own (autocommit): the order, its event and its key are still committed
+        together or not at all, since one statement is atomic.
+        """
+        records = self._uow.take_outbox_records(order)
+        if not records:
+            raise ValueError("a new order records the event of its placing")
+        values: dict[str, Any] = {"member_version": member_version}
+        for name, value in {**self._mapping.values(order), **self._changed()}.items():
+            values[f"o_{name}"] = value
+        for number, record in enumerate(records):
+            for name, value in record.model_dump().items():
+                values[f"e{number}_{name}"] = value
+        if key is not None:
+            values.update(
+                k_key=key.key,
+                k_body_hash=key.body_hash,
+                k_at=key.at,
+                k_expired_before=key.expired_before,
+            )
+        statement = _placing_statement(with_key=key is not None, events=len(records))
+        if not self.session.in_transaction():
+            # The statement writes all or nothing, so it may be its own transaction:
+            # no BEGIN and no COMMIT, two round trips fewer.
+            await self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        stored = (await self.session.execute(statement, values)).one()
+        return bool(stored.orders)
 
     async def page(
         self,

@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 
@@ -30,7 +30,7 @@ from jsonschema.protocols import Validator
 from jsonschema.validators import extend, validator_for
 
 from bizmall_events import ServiceSnapshot
-from jpcalendar import MAX_MONTHS, selectable_start_dates
+from jpcalendar import JST, MAX_MONTHS, StartDates, effective_order_date, selectable_start_dates
 
 #: At most this many ``options`` (catalog allows 30 order fields per service).
 MAX_OPTION_KEYS = 50
@@ -214,6 +214,15 @@ def _pattern_within_length(
         yield ValidationError("does not match its pattern")
 
 
+@lru_cache(maxsize=64)
+def _start_dates(order_date: date, lead_time_business_days: int) -> StartDates:
+    # The calendar depends on the moment of ordering only through the business
+    # day the order counts as placed on, so every order of a day shares one
+    # (built from that day's midnight in Japan, before the cut-off).
+    midnight = datetime.combine(order_date, time(0), tzinfo=JST)
+    return selectable_start_dates(midnight, lead_time_business_days, MAX_MONTHS)
+
+
 @lru_cache(maxsize=256)
 def _validator(schema_json: bytes) -> Validator:
     # Compiling a schema costs more than checking against it, and a service's
@@ -260,7 +269,7 @@ def _quantity_violations(
 def _start_date_violations(
     snapshot: ServiceSnapshot, desired: date, now: datetime
 ) -> list[Violation]:
-    calendar = selectable_start_dates(now, snapshot.lead_time_business_days, MAX_MONTHS)
+    calendar = _start_dates(effective_order_date(now), snapshot.lead_time_business_days)
     if calendar.offers(desired):
         return []
     first, last = calendar.earliest.isoformat(), calendar.latest.isoformat()

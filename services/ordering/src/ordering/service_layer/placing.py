@@ -2,6 +2,14 @@
 
 Validation runs on the local copies only; the order, its idempotency key and
 its ``ordering.order.placed`` event commit together.
+
+Most orders are checked against the copies this process holds in memory and
+stored by one statement that also checks those copies are still current
+(:meth:`OrderRepository.place_if_held`): one round trip between BEGIN and
+COMMIT. Everything else goes step by step, reading the copies afresh: a
+copy that moved on, an Idempotency-Key already used, a sole proprietor (whose
+documents are checked under the member lock), and every refusal, so a refused
+or replayed request is answered exactly as before.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from typing import Any
 import orjson
 
 from bizmall_events import ContractTerms, ServiceSnapshot
+from ordering.adapters.repository import KeyClaim
 from ordering.config import Settings
 from ordering.domain.errors import (
     IdempotencyKeyReused,
@@ -85,6 +94,82 @@ async def place_order(
     listing every broken rule, :class:`PlanVersionOutdated`,
     :class:`IdempotencyKeyReused` or :class:`MemberWithdrawn`.
     """
+    placed = await _place_on_held_copies(
+        uow=uow,
+        command=command,
+        member_id=member_id,
+        token_entity_type=token_entity_type,
+        settings=settings,
+    )
+    if placed is not None:
+        return placed
+    return await _place_step_by_step(
+        uow=uow,
+        command=command,
+        member_id=member_id,
+        token_entity_type=token_entity_type,
+        settings=settings,
+    )
+
+
+async def _place_on_held_copies(
+    *,
+    uow: OrderingUnitOfWork,
+    command: PlaceOrder,
+    member_id: uuid.UUID,
+    token_entity_type: str | None,
+    settings: Settings,
+) -> Placed | None:
+    """The order placed in one statement on the copies held in memory; None to go step by step.
+
+    Nothing is answered from here but a new order: whatever would be refused,
+    replayed or needs the member lock is left to :func:`_place_step_by_step`,
+    which reads the copies afresh.
+    """
+    snapshot = uow.catalog.held_current(command.service_id)
+    held = uow.members.held(member_id)
+    if snapshot is None or held is None:
+        return None
+    if held.member is not None and held.member.withdrawn:
+        return None
+    entity_type = held.member.entity_type if held.member is not None else token_entity_type
+    if entity_type == "sole_proprietor" or _outdated_plan_version(snapshot, command) is not None:
+        return None
+    now = uow.now()
+    violations = check_order(
+        snapshot,
+        _request(command),
+        entity_type=entity_type,
+        now=now,
+        contact=contact_center(settings),
+    )
+    if violations:
+        return None
+    order = _new_order(snapshot, command, member_id=member_id, now=now, awaiting=False)
+    key = None
+    if command.idempotency_key is not None:
+        key = KeyClaim(
+            key=command.idempotency_key,
+            body_hash=command.body_hash(),
+            at=now,
+            expired_before=now - timedelta(hours=settings.idempotency_window_hours),
+        )
+    if not await uow.orders.place_if_held(order, member_version=held.version, key=key):
+        # Start again from a clean transaction: nothing of this attempt was kept.
+        await uow.rollback()
+        return None
+    await uow.commit()
+    return Placed(order=order, replayed=False)
+
+
+async def _place_step_by_step(
+    *,
+    uow: OrderingUnitOfWork,
+    command: PlaceOrder,
+    member_id: uuid.UUID,
+    token_entity_type: str | None,
+    settings: Settings,
+) -> Placed:
     now = uow.now()
     if command.idempotency_key is not None:
         earlier = await uow.request_keys.claim(
@@ -105,14 +190,12 @@ async def place_order(
     # after registration; the token's claims say the same, signed by identity.
     entity_type = copy.entity_type if copy is not None else token_entity_type
     _check_plan_version(snapshot, command)
-    request = OrderRequest(
-        plan_id=command.plan_id,
-        quantity=command.quantity,
-        desired_start_date=command.desired_start_date,
-        options=command.options,
-    )
     violations = check_order(
-        snapshot, request, entity_type=entity_type, now=now, contact=contact_center(settings)
+        snapshot,
+        _request(command),
+        entity_type=entity_type,
+        now=now,
+        contact=contact_center(settings),
     )
     if violations:
         raise OrderInvalid(violations)
@@ -132,6 +215,15 @@ async def place_order(
     return Placed(order=order, replayed=False)
 
 
+def _request(command: PlaceOrder) -> OrderRequest:
+    return OrderRequest(
+        plan_id=command.plan_id,
+        quantity=command.quantity,
+        desired_start_date=command.desired_start_date,
+        options=command.options,
+    )
+
+
 async def _replay(
     body_hash: str, order_id: uuid.UUID | None, command: PlaceOrder, *, uow: OrderingUnitOfWork
 ) -> Placed:
@@ -147,11 +239,21 @@ async def _replay(
 def _check_plan_version(snapshot: ServiceSnapshot | None, command: PlaceOrder) -> None:
     # A member must never pay a price they did not see: a stale plan version is
     # a conflict to reload, not a field to correct, so it is answered first.
+    current = _outdated_plan_version(snapshot, command)
+    if current is not None:
+        raise PlanVersionOutdated(current)
+
+
+def _outdated_plan_version(
+    snapshot: ServiceSnapshot | None, command: PlaceOrder
+) -> uuid.UUID | None:
+    """The plan's current version when the member sent another one, else None."""
     if command.plan_version_id is None or snapshot is None or snapshot.status != "published":
-        return
+        return None
     plan = snapshot.plan(command.plan_id)
     if plan is not None and plan.plan_version_id != command.plan_version_id:
-        raise PlanVersionOutdated(plan.plan_version_id)
+        return plan.plan_version_id
+    return None
 
 
 def _new_order(

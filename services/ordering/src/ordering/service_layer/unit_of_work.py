@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from ordering.adapters.held_copies import HeldCopies, held_copies
 from ordering.adapters.repository import (
     ActivationNotices,
     CatalogCopy,
@@ -22,7 +23,9 @@ class OrderingUnitOfWork(UnitOfWork):
     ``orders`` and ``contracts`` hold the aggregates; ``catalog`` and ``members``
     the local copies of catalog's services and identity's members; ``request_keys``
     the Idempotency-Keys of ``POST /orders``; ``notices`` the activation notices
-    already issued.
+    already issued. ``held`` is what this process last read of the local copies,
+    shared by every unit of work on the same database
+    (:mod:`ordering.adapters.held_copies`).
     """
 
     orders: OrderRepository
@@ -31,13 +34,15 @@ class OrderingUnitOfWork(UnitOfWork):
     members: MemberCopies
     request_keys: RequestKeys
     notices: ActivationNotices
+    held: HeldCopies
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
+        self.held = held_copies(self._sessions)
         self.orders = OrderRepository(self)
         self.contracts = ContractRepository(self)
-        self.catalog = CatalogCopy(self)
-        self.members = MemberCopies(self)
+        self.catalog = CatalogCopy(self, held=self.held)
+        self.members = MemberCopies(self, held=self.held)
         self.request_keys = RequestKeys(self)
         self.notices = ActivationNotices(self)
         return self
