@@ -9,6 +9,7 @@ from identity.adapters.answer_floor import AnswerFloor
 from identity.adapters.document_store import DocumentStore
 from identity.adapters.keys import KeyRing
 from identity.adapters.login_challenges import LoginChallenges
+from identity.adapters.login_store import LoginStore
 from identity.adapters.ordering_client import OrderingClient
 from identity.adapters.passwords import Passwords
 from identity.adapters.recent_rotations import RecentRotations
@@ -32,6 +33,8 @@ class IdentityAdapters:
     passwords: Passwords
     throttle: LoginThrottle
     challenges: LoginChallenges
+    #: A member's login's own statements, off the unit of work (issue 20).
+    logins: LoginStore
     #: Per-address cooldown of verification resends.
     cooldown: MailCooldown
     #: The pairs refresh tokens were just rotated into (the grace window).
@@ -55,6 +58,7 @@ class IdentityAdapters:
             passwords=Passwords(settings),
             throttle=LoginThrottle(runtime.redis, settings),
             challenges=LoginChallenges(runtime.redis, settings.redis_namespace),
+            logins=LoginStore(runtime.engine),
             cooldown=MailCooldown(runtime.redis, settings),
             rotations=RecentRotations(
                 runtime.redis,

@@ -191,4 +191,5 @@ async def identity(infra: Any, tmp_path_factory: Any) -> AsyncIterator[IdentityU
         server.should_exit = True
         await serving
         await app.state.jwks_verifier.close()
+        await app.state.identity.logins.close()
         await app.state.runtime.close()

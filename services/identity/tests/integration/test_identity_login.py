@@ -7,6 +7,7 @@ import hashlib
 import os
 import sys
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -14,6 +15,8 @@ import pyotp
 from argon2 import PasswordHasher
 from sqlalchemy import text
 
+from identity.domain.tokens import RefreshToken
+from identity.service_layer.members import own_action_entry
 from servicekit.auth import JWKSVerifier
 from servicekit.testing.helpers import eventually
 
@@ -289,6 +292,7 @@ async def test_login_holds_no_database_connection_while_the_password_is_hashed(
 
     async def verify(stored: str | None, password: str) -> bool:
         checked_out.append(identity.runtime.engine.pool.checkedout())
+        checked_out.append(identity.adapters.logins.checked_out())
         return await real_verify(stored, password)
 
     monkeypatch.setattr(passwords, "verify", verify)
@@ -299,4 +303,90 @@ async def test_login_holds_no_database_connection_while_the_password_is_hashed(
         bad = await client.post(LOGIN, json={"login_id": email, "password": "wrong password 123"})
     assert good.status_code == 200, good.text
     assert bad.status_code == 401
-    assert len(checked_out) >= 2 and set(checked_out) == {0}, checked_out
+    assert len(checked_out) >= 4 and set(checked_out) == {0}, checked_out
+
+
+async def test_issue20_the_login_statement_finds_the_account_the_repository_finds(
+    identity: Any,
+) -> None:
+    """A withdrawn account releases its login ID (R8): the login's own lookup and the
+    repository's both find the new registration, whatever the case of the address."""
+    async with identity.client(ip="10.20.0.1") as client:
+        member = await identity.register_and_verify(client)
+        email = member["body"]["email"]
+        await identity.sql(
+            "UPDATE members SET status = 'withdrawn' WHERE id = :m", m=member["member_id"]
+        )
+        again = await client.post(
+            "/api/v1/auth/register", json=identity.registration(email=email.upper())
+        )
+        assert again.status_code == 202, again.text
+    logins = identity.adapters.logins
+    found = await logins.holder(f" {email.upper()} ")
+    async with identity.uow() as uow:
+        expected = await uow.members.by_login_id(email)
+    assert found is not None and expected is not None
+    assert vars(found) == vars(expected)
+    assert str(found.id) != member["member_id"] and found.status == "pending_verification"
+    assert await logins.holder(f"nobody-{uuid.uuid4().hex[:6]}@example.com") is None
+
+
+async def _login_rows(identity: Any, member_id: str) -> tuple[int, int]:
+    """The member's refresh tokens and ``member.login`` audit rows."""
+    async with identity.runtime.engine.connect() as conn:
+        tokens = await conn.scalar(
+            text("SELECT count(*) FROM refresh_tokens WHERE member_id = :m"), {"m": member_id}
+        )
+        audits = await conn.scalar(
+            text("SELECT count(*) FROM audit_log WHERE member_id = :m AND action = 'member.login'"),
+            {"m": member_id},
+        )
+    return int(tokens), int(audits)
+
+
+async def test_issue20_a_password_changed_while_it_is_checked_opens_no_session(
+    identity: Any, monkeypatch: Any
+) -> None:
+    """The session is written only if the account still has the hash the password was
+    checked against: a reset finishing during the check wins (401, nothing stored)."""
+    passwords = identity.adapters.passwords
+    real_verify = passwords.verify
+    async with identity.client(ip="10.20.0.2") as client:
+        member = await identity.register_and_verify(client)
+        before = await _login_rows(identity, member["member_id"])
+        other = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("x" * 12)
+
+        async def verify_then_reset(stored: str | None, password: str) -> bool:
+            ok = await real_verify(stored, password)
+            await identity.sql(
+                "UPDATE members SET password_hash = :h WHERE id = :m",
+                h=other,
+                m=member["member_id"],
+            )
+            return ok
+
+        monkeypatch.setattr(passwords, "verify", verify_then_reset)
+        login = await client.post(
+            LOGIN, json={"login_id": member["body"]["email"], "password": identity.password}
+        )
+    assert login.status_code == 401 and login.json()["code"] == "auth.invalid_credentials"
+    assert await _login_rows(identity, member["member_id"]) == before
+
+
+async def test_issue20_the_session_statement_may_run_twice(identity: Any) -> None:
+    """A statement retried after its connection was lost (it may have committed) stores
+    one session and one audit row, and says the session is there."""
+    async with identity.client(ip="10.20.0.3") as client:
+        member = await identity.register_and_verify(client)
+    logins = identity.adapters.logins
+    holder = await logins.holder(member["body"]["email"])
+    assert holder is not None
+    before = await _login_rows(identity, member["member_id"])
+    token, _ = RefreshToken.open_family(
+        member_id=holder.id, roles=["member"], ttl_seconds=60, now=datetime.now(UTC)
+    )
+    audit = own_action_entry(holder.id, "member.login", at=datetime.now(UTC), ip="10.20.0.3")
+    assert await logins.open_session(token, holder, audit)
+    assert await logins.open_session(token, holder, audit)
+    tokens, audits = await _login_rows(identity, member["member_id"])
+    assert (tokens, audits) == (before[0] + 1, before[1] + 1)

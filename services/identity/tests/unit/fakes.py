@@ -4,9 +4,10 @@ signatures; the adapters the real ones'."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -24,7 +25,7 @@ from identity.domain.tokens import LinkToken, RefreshToken
 from identity.domain.withdrawal import CHECKING, OPEN_STATES, WithdrawalRequest
 from servicekit.pagination import Page, decode_cursor, page_of
 from servicekit.testing.fakes import FakeUnitOfWork, InMemoryRepository
-from servicekit.uow import BaseUnitOfWork
+from servicekit.uow import AuditEntry, BaseUnitOfWork
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -445,14 +446,56 @@ class FakeCooldown:
 
 
 class FakeKeys:
-    """Access tokens are ``access:<sub>:<roles>``; the claims of each are kept."""
+    """Access tokens are ``access:<sub>:<roles>``; the claims of each are kept. The key
+    is "cached" unless ``key_stale`` says it must be read (as at the first login)."""
 
     def __init__(self) -> None:
         self.claims: list[dict[str, Any]] = []
+        self.key_stale = False
+        #: How often the key was read, i.e. :meth:`access_token` was called.
+        self.key_reads = 0
 
     async def access_token(self, keys: object, claims: dict[str, Any]) -> str:
+        self.key_reads += 1
+        self.key_stale = False
         self.claims.append(claims)
         return f"access:{claims['sub']}:{','.join(claims['roles'])}"
+
+    def cached_access_token(self, claims: dict[str, Any]) -> str | None:
+        if self.key_stale:
+            return None
+        self.claims.append(claims)
+        return f"access:{claims['sub']}:{','.join(claims['roles'])}"
+
+
+class FakeLoginStore:
+    """``LoginStore`` over the fake unit of work's members, sessions and audit log: the
+    lookup as ``by_login_id``, the session written only while the account is unchanged.
+    ``change_before_write`` runs between the password check and the write (a race)."""
+
+    def __init__(self, uow: FakeIdentityUnitOfWork) -> None:
+        self._uow = uow
+        self.opened = 0
+        self.refused = 0
+        self.change_before_write: Callable[[], None] | None = None
+
+    async def holder(self, login_id: str) -> Member | None:
+        found = await self._uow.members.by_login_id(login_id)
+        # A copy, as a row read from the database is.
+        return None if found is None else dataclasses.replace(found)
+
+    async def open_session(self, token: RefreshToken, holder: Member, audit: AuditEntry) -> bool:
+        if self.change_before_write is not None:
+            self.change_before_write()
+        stored = self._uow.members.find(holder.id)
+        fields = ("password_hash", "status", "kind", "entity_type")
+        if stored is None or any(getattr(stored, f) != getattr(holder, f) for f in fields):
+            self.refused += 1
+            return False
+        self._uow.sessions.add(token)
+        self._uow.audit_log.append(audit)
+        self.opened += 1
+        return True
 
 
 class FakeDocumentStore:

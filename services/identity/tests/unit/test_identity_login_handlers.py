@@ -242,3 +242,53 @@ async def test_r29_a_member_cannot_take_the_ops_route() -> None:
     challenge = await world.challenges.open(member.id, ttl_seconds=300)
     with pytest.raises(TotpInvalid):
         await _totp_login(world, challenge, "123456")
+
+
+async def test_issue20_a_member_login_writes_its_session_and_audit_row_in_one_statement() -> None:
+    """The common login takes no unit of work: the login store writes the session
+    family and its audit row together, off the cores' other work."""
+    world = World()
+    member = await world.verified_member()
+    commits = world.uow.committed
+    session = await world.login(member.login_id, ip="198.51.100.7")
+    assert isinstance(session, sessions.Session)
+    assert world.logins.opened == 1 and world.uow.committed == commits
+    stored = world.uow.sessions.items[digest(session.refresh_token)]
+    assert stored.member_id == member.id and stored.roles == "member"
+    [entry] = world.uow.audited("member.login")
+    assert (entry.actor, entry.target, entry.entity) == (
+        str(member.id),
+        f"member:{member.id}",
+        "member",
+    )
+    assert entry.member_id == member.id and entry.details == {"ip": "198.51.100.7"}
+
+
+async def test_issue20_a_password_changed_while_it_was_checked_is_refused() -> None:
+    world = World()
+    member = await world.verified_member()
+    world.logins.change_before_write = lambda: setattr(member, "password_hash", "hash:other one")
+    with pytest.raises(InvalidCredentials):
+        await world.login(member.login_id)
+    assert world.logins.refused == 1 and len(world.uow.sessions) == 0
+    assert world.uow.audited("member.login") == []
+
+
+async def test_issue20_an_account_withdrawn_while_its_password_was_checked_is_refused() -> None:
+    world = World()
+    member = await world.verified_member()
+    world.logins.change_before_write = member.withdraw
+    with pytest.raises(AccountWithdrawn):
+        await world.login(member.login_id)
+    assert len(world.uow.sessions) == 0
+
+
+async def test_issue20_a_login_reads_the_signing_key_only_when_the_cached_one_is_due() -> None:
+    world = World()
+    member = await world.verified_member()
+    world.keys.key_stale = True  # a new process, or the once-a-minute re-check
+    first = await world.session_of(member)
+    second = await world.session_of(member)
+    assert world.keys.key_reads == 1
+    assert first.access_token == second.access_token == f"access:{member.id}:member"
+    assert world.logins.opened == 2

@@ -25,6 +25,7 @@ from .fakes import (
     FakeFloor,
     FakeIdentityUnitOfWork,
     FakeKeys,
+    FakeLoginStore,
     FakeOrdering,
     FakePasswords,
     FakeRotations,
@@ -66,6 +67,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.passwords = FakePasswords(self.uow)
+        self.logins = FakeLoginStore(self.uow)
         self.throttle = FakeThrottle(self.settings)
         self.rotations = FakeRotations(self.settings.refresh_grace_seconds)
         self.floor = FakeFloor(self.settings.anonymous_answer_floor_seconds)
@@ -117,6 +119,7 @@ class World:
     ) -> sessions.Session | sessions.OpsChallenge:
         return await sessions.login(
             uow=self.uow,
+            logins=self.logins,  # type: ignore[arg-type]
             passwords=self.passwords,  # type: ignore[arg-type]
             throttle=self.throttle,  # type: ignore[arg-type]
             challenges=self.challenges,  # type: ignore[arg-type]

@@ -65,17 +65,26 @@ class KeyRing:
         self._current = None
         return key.kid
 
-    async def _signing_key(self, keys: SigningKeyRepository) -> tuple[str, Ed25519PrivateKey]:
+    def _cached_key(self) -> tuple[str, Ed25519PrivateKey] | None:
+        """The process's key while it may sign without a look at the database."""
+        if self._current is None:
+            return None
         now = system_clock()
-        max_age = timedelta(seconds=self._settings.signing_key_rotation_seconds)
+        kid, private, created_at, loaded_at = self._current
         # Re-read the current key now and then: another process may have rotated it,
         # and a retired key must stop signing well before it leaves the JWKS.
-        if (
-            self._current is not None
-            and now - self._current[2] < max_age
-            and now - self._current[3] < timedelta(seconds=CURRENT_KEY_RECHECK_SECONDS)
-        ):
-            return self._current[0], self._current[1]
+        if now - created_at < timedelta(
+            seconds=self._settings.signing_key_rotation_seconds
+        ) and now - loaded_at < timedelta(seconds=CURRENT_KEY_RECHECK_SECONDS):
+            return kid, private
+        return None
+
+    async def _signing_key(self, keys: SigningKeyRepository) -> tuple[str, Ed25519PrivateKey]:
+        cached = self._cached_key()
+        if cached is not None:
+            return cached
+        now = system_clock()
+        max_age = timedelta(seconds=self._settings.signing_key_rotation_seconds)
         await keys.lock_rotation()
         row = await keys.current()
         if row is None or now - row.created_at >= max_age:
@@ -89,7 +98,16 @@ class KeyRing:
 
     async def access_token(self, keys: SigningKeyRepository, claims: dict[str, Any]) -> str:
         """A signed access token with ``claims`` plus aud, iss, iat and exp."""
-        kid, private = await self._signing_key(keys)
+        return self._signed(*await self._signing_key(keys), claims)
+
+    def cached_access_token(self, claims: dict[str, Any]) -> str | None:
+        """:meth:`access_token` without a transaction while the process's key is current;
+        None when the key must be read first (the first token, then once a minute):
+        :meth:`access_token` then. A member's login signs here (issue 20)."""
+        cached = self._cached_key()
+        return None if cached is None else self._signed(*cached, claims)
+
+    def _signed(self, kid: str, private: Ed25519PrivateKey, claims: dict[str, Any]) -> str:
         now = int(time.time())
         body = {
             **claims,

@@ -115,6 +115,19 @@ def _locked(query: Any, lock: bool) -> Any:
     return query.with_for_update() if lock else query
 
 
+def login_id_holder(login_id: Any, *columns: Any) -> sa.Select[Any]:
+    """``columns`` of the account holding ``login_id`` (a normalised login ID or a bind
+    parameter): the one not withdrawn if any, else the latest withdrawn one (R8:
+    withdrawal releases a login ID, the row stays). The repository and the login's
+    own statement (``adapters/login_store.py``) share this one definition."""
+    return (
+        sa.select(*columns)
+        .where(col(MemberRow.login_id) == login_id)
+        .order_by(col(MemberRow.status) == "withdrawn", col(MemberRow.created_at).desc())
+        .limit(1)
+    )
+
+
 class MemberRepository(MappedRepository[Member, MemberRow]):
     """Members and operators; each write also keeps the directory's search text (R30)."""
 
@@ -138,14 +151,8 @@ class MemberRepository(MappedRepository[Member, MemberRow]):
         return await self._one(_locked(query, lock))
 
     async def by_login_id(self, login_id: str, *, lock: bool = False) -> Member | None:
-        """The account holding ``login_id``: the one not withdrawn if any, else the
-        latest withdrawn one (R8: withdrawal releases a login ID, the row stays)."""
-        query = (
-            sa.select(MemberRow)
-            .where(col(MemberRow.login_id) == normalised_login_id(login_id))
-            .order_by(col(MemberRow.status) == "withdrawn", col(MemberRow.created_at).desc())
-            .limit(1)
-        )
+        """The account holding ``login_id`` (see :func:`login_id_holder`)."""
+        query = login_id_holder(normalised_login_id(login_id), MemberRow)
         return await self._one(_locked(query, lock))
 
     async def operators(self) -> list[Member]:

@@ -22,6 +22,7 @@ from identity.api.deps import (
     EventBoxDep,
     FloorDep,
     KeysDep,
+    LoginsDep,
     PasswordsDep,
     RotationsDep,
     SecretBoxDep,
@@ -167,6 +168,7 @@ async def login(
     request: Request,
     response: Response,
     uow: UowDep,
+    logins: LoginsDep,
     passwords: PasswordsDep,
     throttle: ThrottleDep,
     challenges: ChallengesDep,
@@ -178,6 +180,7 @@ async def login(
     """A session for a member; for an operator a TOTP challenge (R29)."""
     result = await sessions.login(
         uow=uow,
+        logins=logins,
         passwords=passwords,
         throttle=throttle,
         challenges=challenges,

@@ -18,6 +18,7 @@ from identity.adapters.answer_floor import AnswerFloor
 from identity.adapters.document_store import DocumentStore
 from identity.adapters.keys import KeyRing
 from identity.adapters.login_challenges import LoginChallenges
+from identity.adapters.login_store import LoginStore
 from identity.adapters.ordering_client import OrderingClient
 from identity.adapters.passwords import Passwords
 from identity.adapters.recent_rotations import RecentRotations
@@ -65,6 +66,7 @@ KeysDep = Annotated[KeyRing, Depends(_adapter("keys"))]
 PasswordsDep = Annotated[Passwords, Depends(_adapter("passwords"))]
 ThrottleDep = Annotated[LoginThrottle, Depends(_adapter("throttle"))]
 ChallengesDep = Annotated[LoginChallenges, Depends(_adapter("challenges"))]
+LoginsDep = Annotated[LoginStore, Depends(_adapter("logins"))]
 CooldownDep = Annotated[MailCooldown, Depends(_adapter("cooldown"))]
 RotationsDep = Annotated[RecentRotations, Depends(_adapter("rotations"))]
 FloorDep = Annotated[AnswerFloor, Depends(_adapter("floor"))]

@@ -11,7 +11,10 @@ from identity.domain.errors import LinkTokenRefused, MemberNotFound
 from identity.domain.member import Member
 from identity.domain.tokens import LinkToken, digest
 from identity.service_layer.unit_of_work import IdentityUnitOfWork
+from servicekit.audit import entity_of
+from servicekit.context import request_id_var
 from servicekit.crypto import SecretBox
+from servicekit.uow import AuditEntry
 
 
 async def member_by_id(
@@ -80,4 +83,21 @@ def audit_own_action(
         target=target or f"member:{member_id}",
         member_id=member_id,
         **details,
+    )
+
+
+def own_action_entry(
+    member_id: uuid.UUID, action: str, *, at: datetime, **details: Any
+) -> AuditEntry:
+    """The entry :func:`audit_own_action` records, for a change written without a unit of
+    work (a member's login, ``adapters/login_store.py``)."""
+    return AuditEntry(
+        actor=str(member_id),
+        action=action,
+        target=f"member:{member_id}",
+        at=at,
+        entity=entity_of(action),
+        member_id=uuid.UUID(str(member_id)),
+        details=details,
+        request_id=request_id_var.get(),
     )
