@@ -10,14 +10,19 @@ and with the ceiling apps of ``ceilings.py`` running beside it:
 4. logins against the bare argon2id rate (``bench_identity``);
 5. the Locust mix, browsing far more than ordering (``bench_locust``);
 6. the stack's memory after all that load;
+7. the scaling curves measured on the stack (``scaling_stack``, through
+   ``scaling.measure_on_stack``), last, as they load the stack's databases;
 
 then, with the stack stopped, the billing run over 10,000 contracts
-(``bench_billing``). With ``BENCH_PROFILE=1``, after step 3 each throughput figure
-that missed its target is loaded again under py-spy (``profile.py``). The
-figures, each beside its ceiling and target, go to
-``results/<UTC date>.json`` and ``.md`` (``summary.py``) and are printed.
+(``bench_billing``) and the scaling curves that need no stack (billing's run
+over 10k to 1M contracts, the member search over 10k and 100k members:
+``scaling.measure_local``). With ``BENCH_PROFILE=1``, after step 3 each
+throughput figure that missed its target is loaded again under py-spy
+(``profile.py``). The figures, each beside its ceiling and target and beside
+the previous results' figure, go to ``results/<UTC date>.json`` and ``.md``
+with a plot of each scaling curve (``summary.py``) and are printed.
 ``BENCH_ONLY=catalog,ordering`` picks some of catalog, ordering, identity,
-locust, billing (the footprint comes with any that uses the stack).
+locust, billing, scaling (the footprint comes with any that uses the stack).
 """
 
 from __future__ import annotations
@@ -35,13 +40,14 @@ from bench import (
     bench_locust,
     bench_ordering,
     profile,
+    scaling,
 )
 from bench.ceilings import ceilings_beside
 from bench.footprint import footprint, stack_rss
 from bench.stack import local_stack
 from bench.summary import markdown, write
 
-ALL = ("catalog", "ordering", "identity", "locust", "billing")
+ALL = ("catalog", "ordering", "identity", "locust", "billing", "scaling")
 STACK_BENCHMARKS = ("catalog", "ordering", "identity", "locust")
 
 
@@ -55,16 +61,17 @@ async def on_stack(chosen: list[str]) -> dict[str, Any]:
     prefix = os.environ.get("DEVRUN_DB_PREFIX", "bench_")
     async with local_stack() as stack:
         after_start = stack_rss(stack.devrun_pid) if stack.devrun_pid else None
-        async with ceilings_beside(stack, database=f"{prefix}ceiling") as ceilings:
-            if "catalog" in chosen:
-                _heading("catalog reads")
-                results["catalog"] = await bench_catalog.measure(stack, ceilings)
-            prepared = None
-            if "ordering" in chosen or "locust" in chosen:
-                prepared = await bench_ordering.prepare(stack)
-            if "ordering" in chosen:
-                _heading("ordering")
-                results["ordering"] = await bench_ordering.measure(stack, ceilings, prepared)
+        prepared = None
+        if any(name in chosen for name in ("catalog", "ordering", "locust")):
+            async with ceilings_beside(stack, database=f"{prefix}ceiling") as ceilings:
+                if "catalog" in chosen:
+                    _heading("catalog reads")
+                    results["catalog"] = await bench_catalog.measure(stack, ceilings)
+                if "ordering" in chosen or "locust" in chosen:
+                    prepared = await bench_ordering.prepare(stack)
+                if "ordering" in chosen:
+                    _heading("ordering")
+                    results["ordering"] = await bench_ordering.measure(stack, ceilings, prepared)
         if profile.ENABLED:
             _heading("profiles of the missed targets")
             results["profiles"] = await profile.profile_gaps(stack, results, prepared)
@@ -78,6 +85,10 @@ async def on_stack(chosen: list[str]) -> dict[str, Any]:
             results["footprint"] = footprint(after_start, stack_rss(stack.devrun_pid))
         else:
             print("footprint not measured: the stack was not started here")
+        if "scaling" in chosen:
+            # After the footprint: these load the stack's databases far beyond the rest.
+            _heading("scaling on the stack")
+            results["scaling"] = await scaling.measure_on_stack(stack)
     return results
 
 
@@ -89,14 +100,27 @@ async def main() -> int:
         print(f"unknown benchmark(s) {unknown}: choose from {', '.join(ALL)}", file=sys.stderr)
         return 2
     results: dict[str, Any] = {}
-    if any(name in chosen for name in STACK_BENCHMARKS):
+    stack_scaling = "scaling" in chosen and scaling.stack_module() is not None
+    if stack_scaling or any(name in chosen for name in STACK_BENCHMARKS):
         results.update(await on_stack(chosen))
     if "billing" in chosen:
         _heading("billing run")
         results["billing"] = await bench_billing.measure()
+    if "scaling" in chosen:
+        _heading("scaling without the stack")
+        local = await scaling.measure_local()
+        on_stack_curves = results.get("scaling", {}).get("curves", [])
+        results["scaling"] = {
+            **results.get("scaling", {}),
+            **local,
+            "curves": on_stack_curves + local["curves"],
+        }
     json_path, md_path = write(results)
     print("\n" + markdown(json.loads(json_path.read_text())))
     print(f"saved {json_path} and {md_path}")
+    if "error" in results.get("scaling", {}):
+        print("the scaling curves on the stack failed (above)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -47,13 +47,13 @@ def parse(output: str) -> dict[str, float]:
     return figures
 
 
-async def measure() -> dict[str, Any]:
-    """Run billing's benchmark over :data:`CONTRACTS` contracts and print its figures."""
+async def billing_run(contracts: int) -> dict[str, Any]:
+    """Run billing's benchmark over ``contracts`` contracts; the figures it printed."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(SCRIPT),
         "--contracts",
-        str(CONTRACTS),
+        str(contracts),
         "--batch",
         str(BATCH),
         "--server",
@@ -65,7 +65,12 @@ async def measure() -> dict[str, Any]:
     text = out.decode(errors="replace")
     if process.returncode != 0:
         raise RuntimeError(f"billing benchmark failed ({process.returncode}):\n{text}")
-    figures: dict[str, Any] = {"contracts": CONTRACTS, "batch": BATCH, **parse(text)}
+    return {"contracts": contracts, "batch": BATCH, **parse(text)}
+
+
+async def measure() -> dict[str, Any]:
+    """Run billing's benchmark over :data:`CONTRACTS` contracts and print its figures."""
+    figures = await billing_run(CONTRACTS)
     rows = [[name, value] for name, value in figures.items()]
     print(table(f"billing run over {CONTRACTS} active contracts", ["figure", "value"], rows))
     return figures

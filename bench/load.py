@@ -12,6 +12,7 @@ import asyncio
 import json
 import shutil
 import statistics
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -58,8 +59,16 @@ def wrk_available() -> bool:
     return shutil.which("wrk") is not None
 
 
-async def wrk(url: str, *, connections: int, seconds: float, threads: int = 2) -> LoadResult:
-    """Run wrk against one URL and read the JSON line of ``wrk_report.lua``."""
+async def wrk(
+    url: str,
+    *,
+    connections: int,
+    seconds: float,
+    threads: int = 2,
+    script: Path = _WRK_SCRIPT,
+) -> LoadResult:
+    """Run wrk against one URL and read the JSON line of ``wrk_report.lua`` (or of a
+    ``script`` that includes it)."""
     process = await asyncio.create_subprocess_exec(
         "wrk",
         f"-t{threads}",
@@ -68,7 +77,7 @@ async def wrk(url: str, *, connections: int, seconds: float, threads: int = 2) -
         "--timeout",
         "10s",
         "-s",
-        str(_WRK_SCRIPT),
+        str(script),
         url,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -211,6 +220,47 @@ async def get_load(url: str, *, connections: int, seconds: float) -> LoadResult:
 
     async def fetch(session: aiohttp.ClientSession, _: int) -> int:
         async with session.get(url) as response:
+            await response.read()
+            return response.status
+
+    return await closed_loop(fetch, connections=connections, seconds=seconds)
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+async def get_paths_load(
+    base_url: str, paths: list[str], *, connections: int, seconds: float
+) -> LoadResult:
+    """GET ``paths`` of ``base_url`` in turn (each connection's next request the next
+    path) at ``connections`` concurrent connections: wrk with a script cycling through
+    them, else the aiohttp loop. Used where one URL would measure one cache entry
+    only (every service's page, not one service's)."""
+    if not paths:
+        raise ValueError("no paths to load")
+    if wrk_available():
+        table = ",\n".join(_lua_string(p) for p in paths)
+        cycling = (
+            f"local paths = {{\n{table}\n}}\n"
+            "local turn = 0\n"
+            "request = function()\n"
+            "  turn = turn % #paths + 1\n"
+            '  return wrk.format("GET", paths[turn])\n'
+            "end\n"
+        )
+        with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
+            script = Path(folder) / "paths.lua"
+            script.write_text(cycling + _WRK_SCRIPT.read_text())
+            return await wrk(
+                base_url + paths[0], connections=connections, seconds=seconds, script=script
+            )
+    turns = [0] * connections
+
+    async def fetch(session: aiohttp.ClientSession, number: int) -> int:
+        turns[number] += 1
+        path = paths[(number + turns[number]) % len(paths)]
+        async with session.get(base_url + path) as response:
             await response.read()
             return response.status
 

@@ -14,6 +14,17 @@ from typing import Any
 RESULTS = Path(os.environ.get("BENCH_RESULTS_DIR") or Path(__file__).with_name("results"))
 
 
+#: Units of figures where more is better; for every other (ms, s, MB, failed requests,
+#: a cost's exponent) less is.
+HIGHER_IS_BETTER = frozenset({"share"})
+
+
+def higher_is_better(unit: str) -> bool:
+    """Whether a larger figure in ``unit`` is the better one: a rate (``req/s``,
+    ``invoices/s``) or a share, not a time, a size or a count of failures."""
+    return unit.endswith("/s") or unit in HIGHER_IS_BETTER
+
+
 def table(title: str, header: list[str], rows: list[list[Any]]) -> str:
     """A fixed-width text table."""
     cells = [[str(c) for c in header], *[[_fmt(c) for c in row] for row in rows]]

@@ -5,18 +5,36 @@ each figure has an id, a value and its unit and, where the issue sets one, the
 ceiling it is compared with (measured in the same run), the ratio, the target
 and whether it was met (``pass``: true, false, or null for a figure without a
 target). :func:`write` keeps the raw results and the list in
-``results/<UTC date>.json`` and the table in ``results/<UTC date>.md``.
+``results/<UTC date>.json`` and the table in ``results/<UTC date>.md``, the
+scaling curves' plots beside them (``results/<UTC date>-<curve id>.png``).
+
+Each figure is put beside the same figure of the previous results
+(:func:`previous_file`: the newest ``results/*.json`` measured before this run,
+or ``BENCH_COMPARE_WITH``) with the change, so a regression shows at once: a
+change for the worse of more than :data:`REGRESSION` (10%) is marked, worse
+being lower for a rate or a share and higher for a time, a size or a count of
+failures (``better`` of each figure). A fitted exponent is compared by its
+difference, not in percent (its value is near zero for a flat curve): worse by
+more than :data:`EXPONENT_REGRESSION` is a regression.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import statistics
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, scaling
+
+#: A change for the worse by more than this share of the previous figure is a regression.
+REGRESSION = 0.10
+#: A fitted exponent worse by more than this (a difference, not a share) is a regression.
+EXPONENT_REGRESSION = 0.10
 
 #: Catalog endpoints and the short keys of their figures.
 ENDPOINTS = {
@@ -47,6 +65,7 @@ def _figure(
         "ratio": None,
         "target": None,
         "pass": None,
+        "better": "higher" if report.higher_is_better(unit) else "lower",
     }
     if ceiling is not None:
         entry["ceiling"], entry["ceiling_value"] = ceiling
@@ -185,6 +204,43 @@ def _footprint(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _x_key(x: float) -> str:
+    return f"{x:g}".replace(".", "_").replace("+", "")
+
+
+def _scaling(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per curve its fitted exponent (judged against its expectation) and each point."""
+    out = []
+    for curve in (scaling.check(c) for c in results["curves"]):
+        exponent = scaling.fit(curve["points"])
+        rate = report.higher_is_better(curve["unit"])
+        if exponent is not None:
+            limit = scaling.THRESHOLDS[curve["expect"]]
+            entry = _figure(
+                f"{curve['id']}.exponent",
+                f"{curve['title']}: fitted exponent b of y ∝ n^b ({curve['expect']} expected)",
+                round(exponent, 3),
+                "exponent",
+            )
+            entry["target"] = (
+                f">= {-limit:g} (a rate, {curve['expect']})" if rate
+                else f"<= {limit:g} ({curve['expect']})"
+            )  # fmt: skip
+            entry["pass"] = scaling.within(curve, exponent)
+            entry["better"] = "higher" if rate else "lower"
+            out.append(entry)
+        for x, y in curve["points"]:
+            out.append(
+                _figure(
+                    f"{curve['id']}.at_{_x_key(x)}",
+                    f"{curve['title']}, {x:,g} {curve['x_label']}",
+                    y,
+                    curve["unit"],
+                )
+            )
+    return out
+
+
 _SECTIONS = {
     "catalog": _catalog,
     "ordering": _ordering,
@@ -192,6 +248,7 @@ _SECTIONS = {
     "locust": _locust,
     "billing": _billing,
     "footprint": _footprint,
+    "scaling": _scaling,
 }
 
 
@@ -202,6 +259,75 @@ def figures(results: dict[str, Any]) -> list[dict[str, Any]]:
         if name in results:
             out += section(results[name])
     return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def previous_file(measured_at: datetime) -> Path | None:
+    """The results to compare with: ``BENCH_COMPARE_WITH`` (a path; ``none`` for none),
+    else the newest summary in the results folder measured before ``measured_at`` (by
+    the time in it; the file of this run itself, rewritten, is never its own previous;
+    an earlier run of the same day is, read before this run overwrites it)."""
+    named = os.environ.get("BENCH_COMPARE_WITH")
+    if named is not None:
+        return None if named.strip().lower() in ("", "none") else Path(named)
+    found: list[tuple[datetime, Path]] = []
+    for path in report.RESULTS.glob("*.json"):
+        try:
+            body = json.loads(path.read_text())
+            at = datetime.fromisoformat(body["measured_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        # A part's own file (``report.save``) has no figures list: not a summary.
+        if isinstance(body.get("figures"), list) and at < measured_at:
+            found.append((at, path))
+    return max(found)[1] if found else None
+
+
+def change(figure: dict[str, Any], previous: float | None) -> tuple[float | None, bool | None]:
+    """The change from ``previous`` (a share of it; for an exponent, the difference) and
+    whether it is a regression (worse beyond :data:`REGRESSION`); Nones without one."""
+    if previous is None:
+        return None, None
+    value = figure["value"]
+    sign = 1 if figure.get("better", "lower") == "lower" else -1
+    if figure["unit"] == "exponent":
+        difference = value - previous
+        return round(difference, 3), sign * difference > EXPONENT_REGRESSION
+    if previous == 0:
+        # No share of nothing: any move the wrong way from zero (a failure) is a regression.
+        return None, sign * value > 0
+    share = (value - previous) / abs(previous)
+    return round(share, 4), sign * share > REGRESSION
+
+
+def compare(listed: Sequence[dict[str, Any]], previous: dict[str, Any]) -> dict[str, Any]:
+    """Put each figure of ``listed`` beside the same figure in ``previous`` (a summary's
+    JSON): ``previous``, ``change`` and ``regression`` of each (None where it has no
+    such figure, or one in another unit); what the previous had that this run lacks."""
+    before = {f["id"]: f for f in previous.get("figures", []) if isinstance(f, dict) and "id" in f}
+    for figure in listed:
+        old = before.get(figure["id"])
+        value = old.get("value") if old and old.get("unit") == figure["unit"] else None
+        figure["previous"] = value if _number(value) else None
+        figure["change"], figure["regression"] = change(figure, figure["previous"])
+    current = {f["id"] for f in listed}
+    return {"not_measured_now": [i for i in before if i not in current]}
+
+
+def _change_cell(figure: dict[str, Any]) -> str:
+    if figure.get("previous") is None:
+        return ""
+    moved = figure.get("change")
+    if moved is None:
+        text = "from 0"
+    elif figure["unit"] == "exponent":
+        text = f"{moved:+.2f}"
+    else:
+        text = f"{moved:+.1%}" if abs(moved) < 0.1 else f"{moved:+.0%}"
+    return f"{text} **regression**" if figure.get("regression") else text
 
 
 def _cell(value: Any) -> str:
@@ -222,22 +348,50 @@ def markdown(body: dict[str, Any]) -> str:
         f"Python {m['python']}; load average at the end {m['loadavg_1m_5m_at_end']} (1m, 5m). "
         "Load generators run on the same machine as the stack.",
         "",
-        "| figure | value | ceiling | ratio | target | result |",
-        "|---|---:|---:|---:|---|---|",
+    ]
+    compared = body.get("compared_with")
+    if compared:
+        lines += [
+            f"Previous: `{compared['file']}` (measured {compared['measured_at'][:16]} UTC);"
+            f" a change for the worse of more than {REGRESSION:.0%}"
+            f" (an exponent's: {EXPONENT_REGRESSION:g}) is marked a regression.",
+            "",
+        ]
+    else:
+        lines += ["Previous: none to compare with.", ""]
+    lines += [
+        "| figure | value | ceiling | ratio | target | result | previous | change |",
+        "|---|---:|---:|---:|---|---|---:|---|",
     ]
     for f in body["figures"]:
         ceiling = f"{_cell(f['ceiling_value'])} ({f['ceiling']})" if f["ceiling"] else ""
         ratio = f"{f['ratio']:.0%}" if f["ratio"] is not None else ""
         result = {True: "pass", False: "**gap**", None: ""}[f["pass"]]
+        previous = _cell(f.get("previous"))
         lines.append(
             f"| {f['label']} | {_cell(f['value'])} {f['unit']} | {ceiling} | {ratio} "
-            f"| {f['target'] or ''} | {result} |"
+            f"| {f['target'] or ''} | {result} | {previous} | {_change_cell(f)} |"
         )
     gaps = [f for f in body["figures"] if f["pass"] is False]
     lines += ["", f"Targets met: {body['targets_met']} of {body['targets_total']}."]
     if gaps:
         lines += ["", "Gaps:", ""]
         lines += [f"- {f['label']}: {_cell(f['value'])} {f['unit']} ({f['target']})" for f in gaps]
+    if compared:
+        regressions = [f for f in body["figures"] if f.get("regression")]
+        new = sum(1 for f in body["figures"] if f.get("previous") is None)
+        gone = compared.get("not_measured_now", [])
+        lines += ["", f"Regressions against `{compared['file']}`: {len(regressions)}."]
+        lines += [
+            f"- {f['label']}: {_cell(f['value'])} {f['unit']}, was {_cell(f['previous'])}"
+            f" ({_change_cell(f).removesuffix(' **regression**')})"
+            for f in regressions
+        ]
+        lines += [
+            "",
+            f"Figures not in the previous file: {new}; in it but not measured now: {len(gone)}.",
+        ]
+    lines += _scaling_section(body)
     hops = (body["raw"].get("ordering") or {}).get("confirmation_mail_hops")
     if hops:
         lines += [
@@ -284,6 +438,50 @@ def markdown(body: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _scaling_section(body: dict[str, Any]) -> list[str]:
+    """The section "How cost grows with the work": each curve's points, fitted growth
+    and verdict, and its plot (the PNG beside the results)."""
+    raw = body["raw"].get("scaling") or {}
+    curves = [scaling.check(c) for c in raw.get("curves", [])]
+    if not curves and "error" not in raw:
+        return []
+    stem = body["measured_at"][:10]
+    lines = [
+        "",
+        "## How cost grows with the work",
+        "",
+        "Each curve's growth is fitted as y ∝ n^b (least squares on log-log). Expected"
+        f" flat: the cost's exponent at most {scaling.FLAT_MAX:g}; expected linear: at most"
+        f" {scaling.LINEAR_MAX:g} (the cost of a rate is its inverse, so a rate's exponent"
+        " is judged with its sign turned). A curve beyond its threshold says why it grows.",
+        "",
+    ]
+    if "error" in raw:
+        failure = raw["error"].strip().splitlines()[-1]
+        lines += [f"The curves on the stack failed: `{failure}` (the run's output says more).", ""]
+    lines += [
+        "| curve | points | fitted growth | expected | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for curve in curves:
+        exponent = scaling.fit(curve["points"])
+        points = "; ".join(
+            f"{x:,g} {curve['x_label']}: {_cell(y)} {curve['unit']}" for x, y in curve["points"]
+        )
+        lines.append(
+            f"| {curve['title']} (`{curve['id']}`) | {points} "
+            f"| {scaling.growth(curve, exponent)} | {curve['expect']} "
+            f"| {scaling.verdict(curve, exponent)} |"
+        )
+    for curve in curves:
+        growth = scaling.growth(curve, scaling.fit(curve["points"]))
+        lines += [
+            "",
+            f"![{curve['title']}: {growth}]({scaling.png_name(stem, curve['id'])})",
+        ]
+    return lines
+
+
 def write(
     results: dict[str, Any],
     *,
@@ -294,17 +492,36 @@ def write(
     now = measured_at or datetime.now(UTC)
     listed = figures(results)
     judged = [f for f in listed if f["pass"] is not None]
+    compared_with = None
+    previous_path = previous_file(now)
+    previous: dict[str, Any] | None = None
+    if previous_path is not None:
+        try:
+            previous = json.loads(previous_path.read_text())
+        except (OSError, ValueError) as error:
+            # The end of a long run: its figures matter more than the comparison.
+            print(f"not compared with {previous_path}: {error}")
+    if previous_path is not None and isinstance(previous, dict):
+        compared_with = {
+            "file": previous_path.name,
+            "measured_at": previous.get("measured_at", "?"),
+            **compare(listed, previous),
+        }
     body = {
         "measured_at": now.isoformat(),
         "machine": machine or report.machine(),
         "targets_met": sum(1 for f in judged if f["pass"]),
         "targets_total": len(judged),
+        "compared_with": compared_with,
         "figures": listed,
         "raw": results,
     }
     report.RESULTS.mkdir(parents=True, exist_ok=True)
-    json_path = report.RESULTS / f"{now:%Y-%m-%d}.json"
-    md_path = report.RESULTS / f"{now:%Y-%m-%d}.md"
+    stem = f"{now:%Y-%m-%d}"
+    json_path = report.RESULTS / f"{stem}.json"
+    md_path = report.RESULTS / f"{stem}.md"
+    curves = (results.get("scaling") or {}).get("curves", [])
+    scaling.plot([scaling.check(c) for c in curves], report.RESULTS, stem)
     json_path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
     md_path.write_text(markdown(body))
     return json_path, md_path

@@ -1,10 +1,13 @@
 """Smoke test of ``make bench`` (issue 9): the whole suite runs and produces every figure.
 
 It runs ``python -m bench`` as ``make bench`` does, on a stack of its own, with
-tiny durations (a second per load, a few members, 20 contracts), and checks
-that the JSON and Markdown summaries exist and that every figure the issue
-asks for is there with a number. No figure is judged: speed is what the suite
-itself measures, not what a test asserts.
+tiny durations (a second per load, a few members, 20 contracts) and tiny
+scaling curves (20 to 80 contracts, 20 and 40 members, 8 and 12 services, 50
+and 100 orders, 2 and 4 orders/s), and checks that the JSON and Markdown
+summaries exist, that every figure the issues ask for is there with a number,
+and that every scaling curve has its points, its fitted exponent and its plot.
+No figure is judged: speed is what the suite itself measures, not what a test
+asserts.
 """
 
 from __future__ import annotations
@@ -68,6 +71,20 @@ EXPECTED = [
     "footprint.gateway_api.after_start_mb",
     "footprint.gateway_api.after_load_mb",
 ]
+#: The scaling curves of issue 20: on the stack (``bench/scaling_stack.py``), then without it.
+CURVES = [
+    "scaling.catalog.lineup_rps",
+    "scaling.catalog.service_rps",
+    "scaling.mail.p99_ms",
+    "scaling.ordering.place_rps",
+    "scaling.ordering.place_p99_ms",
+    "scaling.billing.run_seconds",
+    "scaling.billing.peak_rss_mb",
+    "scaling.identity.member_search.median_ms",
+    "scaling.identity.member_search.p99_ms",
+]
+CONTRACTS = (20, 40, 80)
+EXPECTED += [f"{curve}.exponent" for curve in CURVES]
 #: Targets the issue sets (ratio to a ceiling, or a bound): each such figure is judged.
 JUDGED = [
     *[f"catalog.{e}.{k}" for e in ENDPOINTS for k in ("direct.rps", "gateway.rps")],
@@ -102,6 +119,14 @@ def _environment(infra: Infra, results: Path) -> dict[str, str]:
         BENCH_LOCUST_SECONDS="1",
         BENCH_CONTRACTS="20",
         BENCH_CONNECTIONS="4",
+        BENCH_SCALING_CONTRACTS=",".join(str(n) for n in CONTRACTS),
+        BENCH_SCALING_MEMBERS="20,40",
+        BENCH_SCALING_SEARCH_RUNS="2",
+        BENCH_SCALING_SERVICES="8,12",
+        BENCH_SCALING_SECONDS="1",
+        BENCH_SCALING_MAIL_RATES="2,4",
+        BENCH_SCALING_MAIL_SECONDS="1",
+        BENCH_SCALING_ORDERS="50,100",
         # This run's own databases, exchange, queues and Redis keys (removed with the run's).
         DEVRUN_DB_PREFIX=f"t_{infra.run_id}_{tag}_",
         DEVRUN_NAMESPACE=f"{infra.redis_namespace}:{tag}",
@@ -137,7 +162,7 @@ async def test_bench_suite_produces_every_figure(infra: Infra, tmp_path: Path) -
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    out, _ = await asyncio.wait_for(process.communicate(), 900)
+    out, _ = await asyncio.wait_for(process.communicate(), 1500)
     output = out.decode(errors="replace")
     assert process.returncode == 0, output[-5000:]
 
@@ -174,3 +199,22 @@ async def test_bench_suite_produces_every_figure(infra: Infra, tmp_path: Path) -
     markdown = summaries[0].with_suffix(".md").read_text()
     for figure in body["figures"]:
         assert figure["label"] in markdown, figure["label"]
+
+    # Every scaling curve: its points are numbers, its exponent a figure, its plot a PNG
+    # beside the summary and shown in it.
+    scaling = body["raw"]["scaling"]
+    assert "error" not in scaling, scaling["error"]
+    curves = {curve["id"]: curve for curve in scaling["curves"]}
+    assert sorted(curves) == sorted(CURVES)
+    stem = body["measured_at"][:10]
+    assert "## How cost grows with the work" in markdown
+    for curve_id, curve in curves.items():
+        assert len(curve["points"]) >= 2, curve
+        assert all(_numeric(x) and _numeric(y) for x, y in curve["points"]), curve
+        assert curve["expect"] in ("linear", "flat"), curve
+        assert _numeric(by_id[f"{curve_id}.exponent"]["value"]), curve_id
+        png = results / f"{stem}-{curve_id}.png"
+        assert png.read_bytes().startswith(b"\x89PNG"), png
+        assert f"]({png.name})" in markdown, png.name
+    issued = [run["invoices_issued"] for run in scaling["billing_runs"]]
+    assert issued == list(CONTRACTS)

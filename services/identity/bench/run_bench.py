@@ -234,6 +234,8 @@ async def explain(
                     "rows_on_first_page": rows,
                     "median_ms": round(statistics.median(times), 3),
                     "max_ms": round(max(times), 3),
+                    # Each run's time, for percentiles over many searches (bench/scaling.py).
+                    "times_ms": [round(t, 3) for t in times],
                     "uses_trigram_index": TRIGRAM_INDEX in plan,
                     "plan": plan,
                 }
