@@ -9,6 +9,7 @@ under ``test-output/browser/<test>/``.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -19,7 +20,8 @@ import pytest
 import pytest_asyncio
 
 from bizmall_testkit import data
-from bizmall_testkit.client import Stack
+from bizmall_testkit.client import Authenticator, Stack
+from bizmall_testkit.processes import create_operator
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -119,33 +121,63 @@ def e2e_helpers() -> Any:
     return data
 
 
-class OpsAccess:
-    """The demo operator in the browser; over the API it is ``stack.ops_headers()``.
+#: Operators of the stack's own who open the console in the browser tests.
+CONSOLE_OPERATORS = 4
 
-    Both share the stack's authenticator: the TOTP secret is handed out at the
-    operator's first login only, whichever comes first, and a code is good for one
-    login only.
+
+class OpsAccess:
+    """Operators in the browser; over the API it is ``stack.ops_headers()``.
+
+    A TOTP code is good for one login only, and an authenticator yields a new code
+    once per 30-second step: one operator logging in for every browser test made
+    each test wait for the next step (about 30 s a test, minutes of every CI run).
+    So the console is opened in turn by :data:`CONSOLE_OPERATORS` operators of the
+    stack's own, made on first use, each with an authenticator of its own: their
+    first login enrols it from the secret the page shows. ``demo=True`` logs the
+    demo operator in instead, for a test about that very operator (its
+    authenticator is the stack's, shared with ``stack.ops_headers()``).
     """
 
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
+        self._console: list[tuple[str, str, Authenticator]] = []
+        self._turn = 0
 
-    async def log_in(self, page: Any) -> None:
-        """Log the operator in on ``page``: password, then the TOTP code."""
+    async def _next_operator(self) -> tuple[str, str, Authenticator]:
+        if not self._console:
+            made = await asyncio.gather(
+                *(
+                    create_operator(self.stack.env, tag=f"console{n}")
+                    for n in range(CONSOLE_OPERATORS)
+                )
+            )
+            self._console = [(email, password, Authenticator()) for email, password in made]
+        operator = self._console[self._turn % len(self._console)]
+        self._turn += 1
+        return operator
+
+    async def log_in(self, page: Any, *, demo: bool = False) -> str:
+        """Log an operator in on ``page`` (password, then the TOTP code); its login ID."""
         from playwright.async_api import expect
 
-        credentials = self.stack.credentials
+        if demo:
+            credentials = self.stack.credentials
+            login_id, password = credentials.ops_email, credentials.ops_password
+            authenticator = self.stack.authenticator
+        else:
+            login_id, password, authenticator = await self._next_operator()
         await page.goto(f"{self.stack.base_url}/login")
-        await page.get_by_label("ログインID（メールアドレス）").fill(credentials.ops_email)
-        await page.get_by_label("パスワード").fill(credentials.ops_password)
+        await page.get_by_label("ログインID（メールアドレス）").fill(login_id)
+        await page.get_by_label("パスワード").fill(password)
         await page.get_by_role("button", name="ログイン", exact=True).click()
         code = page.get_by_label("認証アプリの6桁のコード")
         await expect(code).to_be_visible()
         if await page.locator("#totp-secret").count():
-            self.stack.authenticator.secret = await page.locator("#totp-secret").inner_text()
-        await code.fill(await self.stack.authenticator.code())
+            authenticator.secret = await page.locator("#totp-secret").inner_text()
+        await code.fill(await authenticator.code())
         await page.get_by_role("button", name="確認").click()
         await expect(page.get_by_role("heading", name="運用コンソール", exact=True)).to_be_visible()
+        return login_id
 
 
 @pytest.fixture(scope="session")

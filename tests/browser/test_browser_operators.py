@@ -58,7 +58,7 @@ async def test_r29_an_operator_resets_another_operators_second_factor(
 
     # A opens the operator list from the console's menu.
     page = await new_page()
-    await ops.log_in(page)
+    await ops.log_in(page, demo=True)
     await (
         page.get_by_role("navigation", name="運用メニュー")
         .get_by_role("link", name="運用担当者")
