@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
@@ -23,12 +23,15 @@ def service_app(
     settings: ServiceSettings | None,
     *,
     routers: Sequence[APIRouter],
+    resources: Callable[[FastAPI], AbstractAsyncContextManager[object]] | None = None,
 ) -> FastAPI:
     """The FastAPI app of a service: its routers, its DLQ and audit-log ops routes,
     probes, auth, errors.
 
     ``app.state.runtime`` holds the process resources; ``app.state.jwks_verifier``
-    verifies bearer tokens against identity's keys.
+    verifies bearer tokens against identity's keys. ``resources``: the service's own
+    for the app's lifespan (catalog's cache subscriber, identity's login pool),
+    entered when the app starts and left before the shared runtime closes.
     """
     settings = settings or definition.settings_class()
     ensure_logging(definition.name, settings.log_level)
@@ -38,7 +41,11 @@ def service_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         try:
-            yield
+            if resources is None:
+                yield
+            else:
+                async with resources(_app):
+                    yield
         finally:
             await app.state.jwks_verifier.close()
             await runtime.close()

@@ -1,8 +1,7 @@
 """The catalog service's HTTP app."""
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -14,28 +13,26 @@ from servicekit.runtime import Runtime
 from servicekit.service import service_app
 
 
+@asynccontextmanager
+async def _first_level(app: FastAPI) -> AsyncIterator[None]:
+    # The cache's subscriber and generation check, for as long as the app serves.
+    cache: LineupCache = app.state.lineup_cache
+    await cache.start()
+    try:
+        yield
+    finally:
+        await cache.stop()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app (uvicorn calls this with no argument: settings come from the env).
 
     The public reads' cache is made here, and its first level (this process's
     memory) is kept exact by a subscriber and a generation check that run for the
     app's lifespan (see :mod:`catalog.adapters.cache`): they start after the shared
-    lifespan's setup and stop before it closes Redis.
+    runtime is up and stop before it closes Redis.
     """
-    app = service_app(SERVICE, settings, routers=ROUTERS)
+    app = service_app(SERVICE, settings, routers=ROUTERS, resources=_first_level)
     runtime: Runtime = app.state.runtime
-    cache = LineupCache(runtime.redis, runtime.settings.redis_namespace)
-    app.state.lineup_cache = cache
-    shared: Callable[[Any], AbstractAsyncContextManager[Any]] = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with shared(app) as state:
-            await cache.start()
-            try:
-                yield state
-            finally:
-                await cache.stop()
-
-    app.router.lifespan_context = lifespan
+    app.state.lineup_cache = LineupCache(runtime.redis, runtime.settings.redis_namespace)
     return app

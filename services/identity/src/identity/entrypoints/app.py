@@ -12,22 +12,18 @@ from identity.config import Settings
 from servicekit.service import service_app
 
 
+@asynccontextmanager
+async def _login_pool(app: FastAPI) -> AsyncIterator[None]:
+    # The login's own pool closes before the platform's resources.
+    try:
+        yield
+    finally:
+        await app.state.identity.logins.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app (uvicorn calls this with no argument: settings come from the env)."""
-    app = service_app(SERVICE, settings, routers=ROUTERS)
-    adapters = IdentityAdapters.of(app.state.runtime)
-    app.state.identity = adapters
-    platform_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The login's own pool closes with the platform's resources.
-        try:
-            async with platform_lifespan(app):
-                yield
-        finally:
-            await adapters.logins.close()
-
-    app.router.lifespan_context = lifespan
+    app = service_app(SERVICE, settings, routers=ROUTERS, resources=_login_pool)
+    app.state.identity = IdentityAdapters.of(app.state.runtime)
     install_error_handlers(app)
     return app
