@@ -2695,7 +2695,7 @@ export interface components {
             /**
              * Collection Date
              * Format: date
-             * @description The 27th of a month, or the next business day when it is not one.
+             * @description The 27th of a month, or the next business day when it is not one (2000-2099: the years of the business-day calendar).
              * @example 2026-07-27
              */
             collection_date: string;

@@ -338,3 +338,15 @@ def test_r35_consignor_settings_the_file_cannot_carry_are_refused_at_start() -> 
     assert "BILLING_COLLECTION_CONSIGNOR_CODE must be 10 digits (R35)" in problems
     assert any(p.startswith("BILLING_COLLECTION_CONSIGNOR_NAME:") for p in problems)
     assert not [p for p in SETTINGS.startup_problems() if "COLLECTION" in p]
+
+
+@pytest.mark.parametrize("day", ["9999-12-27", "0001-01-27", "1948-07-27"])
+def test_r35_a_collection_date_outside_the_calendar_is_refused_as_input(day: str) -> None:
+    # The business-day calendar covers 1949-2099: such a date is a 422, never a 500.
+    from pydantic import ValidationError
+
+    from billing.api.collection import BuildBody
+
+    with pytest.raises(ValidationError, match="2000-2099"):
+        BuildBody.model_validate({"collection_date": day})
+    assert BuildBody.model_validate({"collection_date": "2026-07-27"}).collection_date.year == 2026

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from billing.api.deps import SettingsDep, UowDep
 from billing.domain import zengin
@@ -39,9 +39,19 @@ MAX_BYTES = 10 * 1024 * 1024
 
 class BuildBody(BaseModel):
     collection_date: date = Field(
-        description="The 27th of a month, or the next business day when it is not one.",
+        description="The 27th of a month, or the next business day when it is not one "
+        "(2000-2099: the years of the business-day calendar).",
         examples=["2026-07-27"],
     )
+
+    @field_validator("collection_date")
+    @classmethod
+    def _within_the_calendar(cls, value: date) -> date:
+        # The holiday calendar covers 1949-2099 only: a date outside it is the client's
+        # mistake (422), not a calendar failure (Schemathesis sent 9999-12-27: a 500).
+        if not 2000 <= value.year <= 2099:
+            raise ValueError("collection_date must fall in 2000-2099")
+        return value
 
 
 class DebitView(BaseModel):
