@@ -33,7 +33,7 @@ from ordering.domain.errors import (
     PlanVersionOutdated,
 )
 from ordering.domain.order import Order
-from ordering.domain.placement import ContactCenter, OrderRequest, check_order
+from ordering.domain.placement import ContactCenter, OrderRequest, Violation, check_order
 from ordering.service_layer.unit_of_work import OrderingUnitOfWork
 
 
@@ -112,6 +112,24 @@ async def place_order(
     )
 
 
+def _violations(
+    snapshot: ServiceSnapshot | None,
+    command: PlaceOrder,
+    *,
+    entity_type: str | None,
+    now: datetime,
+    settings: Settings,
+) -> list[Violation]:
+    """What the order rules refuse in ``command`` (R15-R17), on either path."""
+    return check_order(
+        snapshot,
+        _request(command),
+        entity_type=entity_type,
+        now=now,
+        contact=contact_center(settings),
+    )
+
+
 async def _place_on_held_copies(
     *,
     uow: OrderingUnitOfWork,
@@ -136,13 +154,7 @@ async def _place_on_held_copies(
     if entity_type == "sole_proprietor" or _outdated_plan_version(snapshot, command) is not None:
         return None
     now = uow.now()
-    violations = check_order(
-        snapshot,
-        _request(command),
-        entity_type=entity_type,
-        now=now,
-        contact=contact_center(settings),
-    )
+    violations = _violations(snapshot, command, entity_type=entity_type, now=now, settings=settings)
     if violations:
         return None
     order = _new_order(snapshot, command, member_id=member_id, now=now, awaiting=False)
@@ -190,13 +202,7 @@ async def _place_step_by_step(
     # after registration; the token's claims say the same, signed by identity.
     entity_type = copy.entity_type if copy is not None else token_entity_type
     _check_plan_version(snapshot, command)
-    violations = check_order(
-        snapshot,
-        _request(command),
-        entity_type=entity_type,
-        now=now,
-        contact=contact_center(settings),
-    )
+    violations = _violations(snapshot, command, entity_type=entity_type, now=now, settings=settings)
     if violations:
         raise OrderInvalid(violations)
     assert snapshot is not None
