@@ -34,7 +34,7 @@ import select
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import orjson
@@ -123,20 +123,25 @@ def redact_processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventD
     }
 
 
-def add_service_context(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
-    """structlog processor: the service name and the current request/correlation ids."""
-    event_dict.setdefault("service", _service_name)
+def _put_context(line: MutableMapping[str, Any], span: Any) -> None:
+    """Add the service name, the current request/correlation ids and, for a valid span
+    context ``span`` (or None), its trace and span ids, where ``line`` has none."""
+    line.setdefault("service", _service_name)
     request_id = request_id_var.get()
     if request_id is not None:
-        event_dict.setdefault("request_id", request_id)
+        line.setdefault("request_id", request_id)
     correlation_id = correlation_id_var.get()
     if correlation_id is not None:
-        event_dict.setdefault("correlation_id", correlation_id)
+        line.setdefault("correlation_id", correlation_id)
+    if span is not None and span.is_valid:
+        line.setdefault("trace_id", format(span.trace_id, "032x"))
+        line.setdefault("span_id", format(span.span_id, "016x"))
+
+
+def add_service_context(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: the service name and the current request/correlation ids."""
     # With tracing on (servicekit.tracing), a line written under a span names it.
-    span = otel_trace.get_current_span().get_span_context()
-    if span.is_valid:
-        event_dict.setdefault("trace_id", format(span.trace_id, "032x"))
-        event_dict.setdefault("span_id", format(span.span_id, "016x"))
+    _put_context(event_dict, otel_trace.get_current_span().get_span_context())
     return event_dict
 
 
@@ -451,18 +456,7 @@ class LineLogger:
         line["level"] = _LEVEL_NAMES.get(level) or logging.getLevelName(level).lower()
         line["logger"] = self.name
         line["timestamp"] = datetime.datetime.now(datetime.UTC)
-        line.setdefault("service", _service_name)
-        request_id = request_id_var.get()
-        if request_id is not None:
-            line.setdefault("request_id", request_id)
-        correlation_id = correlation_id_var.get()
-        if correlation_id is not None:
-            line.setdefault("correlation_id", correlation_id)
-        if span is not None:
-            context = span.get_span_context()
-            if context.is_valid:
-                line.setdefault("trace_id", format(context.trace_id, "032x"))
-                line.setdefault("span_id", format(context.span_id, "016x"))
+        _put_context(line, span.get_span_context() if span is not None else None)
         rendered = _render(line)
         if _may_hold_secret(rendered):
             # Scrubbed value by value, not the rendered line: a replacement can
